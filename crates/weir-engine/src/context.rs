@@ -1,0 +1,77 @@
+//! Per-stream state: the context a pipeline runs in.
+//!
+//! A root pipeline (inbound connection, task run, file read) gets a fresh context; joint
+//! filters either share their parent's context (`link`, `branch`, `chain`, `use`, mux
+//! sessions) or give the sub-pipeline a clone of it (`demuxHTTP`, `fork(array)`, `demux`).
+//! The engine does not know what the script keeps per stream; it only asks it to clone.
+
+use std::any::Any;
+use std::cell::Cell;
+use std::net::SocketAddr;
+use std::rc::Rc;
+
+/// What the script layer stores per stream (context variables, fiber variables).
+pub trait ContextData: Any {
+    /// A copy whose later writes do not affect `self` (values are copied shallowly).
+    fn fork(&self) -> Box<dyn ContextData>;
+}
+
+/// The accepted connection a root pipeline serves (`__inbound`).
+#[derive(Debug, Clone)]
+pub struct InboundInfo {
+    pub id: u64,
+    pub local: SocketAddr,
+    pub remote: SocketAddr,
+    /// Original destination (TPROXY / NAT); the local address otherwise.
+    pub destination: SocketAddr,
+    pub protocol: &'static str,
+}
+
+thread_local! {
+    static NEXT_ID: Cell<u64> = const { Cell::new(1) };
+}
+
+fn next_id() -> u64 {
+    NEXT_ID.with(|n| {
+        let id = n.get();
+        n.set(id + 1);
+        id
+    })
+}
+
+pub struct Context {
+    /// Unique per worker thread.
+    pub id: u64,
+    /// The id of the root context this one was cloned from (itself for roots); load balancers
+    /// use it as the default "borrower".
+    pub root_id: u64,
+    pub inbound: Option<Rc<InboundInfo>>,
+    pub data: Option<Box<dyn ContextData>>,
+}
+
+impl Context {
+    pub fn root(inbound: Option<Rc<InboundInfo>>, data: Option<Box<dyn ContextData>>) -> Rc<Context> {
+        let id = next_id();
+        Rc::new(Context {
+            id,
+            root_id: id,
+            inbound,
+            data,
+        })
+    }
+
+    /// A new context holding a copy of this one's current values.
+    pub fn fork(&self) -> Rc<Context> {
+        Rc::new(Context {
+            id: next_id(),
+            root_id: self.root_id,
+            inbound: self.inbound.clone(),
+            data: self.data.as_ref().map(|d| d.fork()),
+        })
+    }
+
+    pub fn data_as<T: 'static>(&self) -> Option<&T> {
+        let data: &dyn Any = self.data.as_deref()?;
+        data.downcast_ref::<T>()
+    }
+}

@@ -1,0 +1,340 @@
+//! Recipes and instances.
+//!
+//! A [`Layout`] is built once, when the script loads: a name and a list of filter factories.
+//! A [`Pipeline`] is one running instance of a layout for one stream: its own filter objects,
+//! its context and where its output goes.
+
+use std::any::Any;
+use std::cell::{Cell, OnceCell, RefCell};
+use std::rc::{Rc, Weak};
+
+use crate::context::Context;
+use crate::event::Event;
+use crate::sched::{self, Target};
+
+/// A running filter: a synchronous event machine.
+///
+/// Anything that waits (timers, sockets, promises) runs elsewhere and comes back through
+/// [`sched::defer`] or an [`Emitter`], so a filter can be unit-tested without sockets.
+pub trait Filter: Any {
+    /// Called once when the pipeline starts, before any input.
+    fn on_start(&mut self, _cx: &FilterCx) {}
+    /// One input event.
+    fn process(&mut self, cx: &FilterCx, evt: Event);
+    /// An event coming out of one of this filter's sub-pipelines.
+    fn on_sub_event(&mut self, cx: &FilterCx, _key: usize, evt: Event) {
+        cx.output(evt);
+    }
+}
+
+/// Makes a filter for each new pipeline (the recipe side of a filter).
+pub trait FilterFactory {
+    /// The PipyJS method name, for the pipeline graph and error messages.
+    fn name(&self) -> &str;
+    fn create(&self) -> Box<dyn Filter>;
+    /// Sub-pipelines this filter can start, for the graph and for name resolution checks.
+    fn subs(&self) -> Vec<Rc<LayoutRef>> {
+        Vec::new()
+    }
+}
+
+/// A layout referred to by name (resolved after every module has loaded) or directly.
+pub struct LayoutRef {
+    pub name: String,
+    cell: OnceCell<Rc<Layout>>,
+}
+
+impl LayoutRef {
+    pub fn named(name: impl Into<String>) -> Rc<LayoutRef> {
+        Rc::new(LayoutRef {
+            name: name.into(),
+            cell: OnceCell::new(),
+        })
+    }
+    pub fn of(layout: Rc<Layout>) -> Rc<LayoutRef> {
+        let r = LayoutRef {
+            name: layout.name.clone(),
+            cell: OnceCell::new(),
+        };
+        let _ = r.cell.set(layout);
+        Rc::new(r)
+    }
+    pub fn resolve(&self, layout: Rc<Layout>) {
+        let _ = self.cell.set(layout);
+    }
+    pub fn get(&self) -> Option<&Rc<Layout>> {
+        self.cell.get()
+    }
+    pub fn is_resolved(&self) -> bool {
+        self.cell.get().is_some()
+    }
+}
+
+/// Called when an instance of a layout ends (`onEnd`).
+pub type EndHook = Rc<dyn Fn(&Rc<Pipeline>)>;
+
+/// A pipeline recipe.
+pub struct Layout {
+    pub name: String,
+    filters: RefCell<Vec<Rc<dyn FilterFactory>>>,
+    on_end: RefCell<Option<EndHook>>,
+}
+
+impl Layout {
+    pub fn new(name: impl Into<String>) -> Rc<Layout> {
+        Rc::new(Layout {
+            name: name.into(),
+            filters: RefCell::new(Vec::new()),
+            on_end: RefCell::new(None),
+        })
+    }
+
+    pub fn append(&self, f: Rc<dyn FilterFactory>) {
+        self.filters.borrow_mut().push(f);
+    }
+
+    pub fn filters(&self) -> Vec<Rc<dyn FilterFactory>> {
+        self.filters.borrow().clone()
+    }
+
+    pub fn len(&self) -> usize {
+        self.filters.borrow().len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn set_on_end(&self, hook: EndHook) {
+        *self.on_end.borrow_mut() = Some(hook);
+    }
+
+    /// Instantiates this layout for one stream. Call [`Pipeline::start`] after setting the output.
+    pub fn instantiate(self: &Rc<Self>, context: Rc<Context>) -> Rc<Pipeline> {
+        let filters = self
+            .filters
+            .borrow()
+            .iter()
+            .map(|f| RefCell::new(f.create()))
+            .collect();
+        Rc::new(Pipeline {
+            layout: self.clone(),
+            filters,
+            output: RefCell::new(Target::Discard),
+            context,
+            ended: Cell::new(false),
+            started: Cell::new(false),
+            result: RefCell::new(None),
+        })
+    }
+
+    /// Appends a text picture of this layout to `out` (the `--no-graph`able startup graph).
+    pub fn graph(&self, out: &mut String, indent: usize) {
+        for f in self.filters.borrow().iter() {
+            out.push_str(&" ".repeat(indent));
+            out.push_str("-> ");
+            out.push_str(f.name());
+            out.push('\n');
+            for sub in f.subs() {
+                out.push_str(&" ".repeat(indent + 4));
+                out.push_str("=> ");
+                if sub.name.is_empty() {
+                    out.push_str("(anonymous)");
+                } else {
+                    out.push_str(&sub.name);
+                }
+                out.push('\n');
+                if let Some(l) = sub.get() {
+                    if sub.name.is_empty() {
+                        l.graph(out, indent + 8);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// One running instance of a [`Layout`].
+pub struct Pipeline {
+    pub layout: Rc<Layout>,
+    filters: Vec<RefCell<Box<dyn Filter>>>,
+    output: RefCell<Target>,
+    pub context: Rc<Context>,
+    ended: Cell<bool>,
+    started: Cell<bool>,
+    /// The pipeline's result (what `onEnd` returned), for `spawn()`-style callers.
+    pub result: RefCell<Option<Box<dyn Any>>>,
+}
+
+impl Pipeline {
+    pub fn set_output(&self, target: Target) {
+        *self.output.borrow_mut() = target;
+    }
+
+    /// Where to send events into this pipeline.
+    pub fn input(self: &Rc<Self>) -> Target {
+        Target::Filter(Rc::downgrade(self), 0)
+    }
+
+    /// Runs every filter's start hook (`onStart` emits its events here).
+    pub fn start(self: &Rc<Self>) {
+        if self.started.replace(true) {
+            return;
+        }
+        let p = self.clone();
+        sched::hold(move || {
+            for index in 0..p.filters.len() {
+                let cx = FilterCx {
+                    pipeline: &p,
+                    index,
+                };
+                if let Ok(mut f) = p.filters[index].try_borrow_mut() {
+                    f.on_start(&cx);
+                }
+            }
+        });
+    }
+
+    pub fn has_ended(&self) -> bool {
+        self.ended.get()
+    }
+
+    pub(crate) fn deliver(self: &Rc<Self>, index: usize, evt: Event) {
+        if let Some(slot) = self.filters.get(index) {
+            let cx = FilterCx {
+                pipeline: self,
+                index,
+            };
+            match slot.try_borrow_mut() {
+                Ok(mut f) => f.process(&cx, evt),
+                Err(_) => {
+                    // Cannot happen through the queue; requeue rather than lose the event.
+                    sched::emit(&Target::Filter(Rc::downgrade(self), index), evt)
+                }
+            }
+        } else {
+            self.deliver_output(evt);
+        }
+    }
+
+    pub(crate) fn deliver_sub(self: &Rc<Self>, index: usize, key: usize, evt: Event) {
+        if let Some(slot) = self.filters.get(index) {
+            let cx = FilterCx {
+                pipeline: self,
+                index,
+            };
+            if let Ok(mut f) = slot.try_borrow_mut() {
+                f.on_sub_event(&cx, key, evt);
+            }
+        }
+    }
+
+    fn deliver_output(self: &Rc<Self>, evt: Event) {
+        let is_end = evt.is_stream_end();
+        let target = self.output.borrow().clone();
+        if is_end && !self.ended.replace(true) {
+            let hook = self.layout.on_end.borrow().clone();
+            if let Some(hook) = hook {
+                hook(self);
+            }
+        }
+        sched::emit(&target, evt);
+    }
+
+    /// Runs `f` on filter `index` (for filters resuming after a promise or timer).
+    /// Events it emits are delivered after `f` returns.
+    pub fn with_filter(self: &Rc<Self>, index: usize, f: impl FnOnce(&mut dyn Filter, &FilterCx)) {
+        sched::hold(|| {
+            if let Some(slot) = self.filters.get(index) {
+                let cx = FilterCx {
+                    pipeline: self,
+                    index,
+                };
+                if let Ok(mut filter) = slot.try_borrow_mut() {
+                    f(filter.as_mut(), &cx);
+                }
+            }
+        })
+    }
+}
+
+impl Drop for Pipeline {
+    fn drop(&mut self) {
+        // A pipeline dropped before any StreamEnd came out still ends: run onEnd later, with
+        // a stand-in instance that carries the same context.
+        if self.started.get() && !self.ended.get() {
+            if let Some(hook) = self.layout.on_end.borrow().clone() {
+                let stand_in = Rc::new(Pipeline {
+                    layout: self.layout.clone(),
+                    filters: Vec::new(),
+                    output: RefCell::new(Target::Discard),
+                    context: self.context.clone(),
+                    ended: Cell::new(true),
+                    started: Cell::new(false),
+                    result: RefCell::new(None),
+                });
+                sched::defer(move || hook(&stand_in));
+            }
+        }
+    }
+}
+
+/// What a filter sees of its pipeline while it handles an event.
+pub struct FilterCx<'a> {
+    pub pipeline: &'a Rc<Pipeline>,
+    pub index: usize,
+}
+
+impl FilterCx<'_> {
+    /// Passes an event to the next filter.
+    pub fn output(&self, evt: Event) {
+        sched::emit(&self.next(), evt);
+    }
+
+    /// The target after this filter; keep it (or an [`Emitter`]) to output later.
+    pub fn next(&self) -> Target {
+        Target::Filter(Rc::downgrade(self.pipeline), self.index + 1)
+    }
+
+    pub fn emitter(&self) -> Emitter {
+        Emitter(self.next())
+    }
+
+    pub fn context(&self) -> &Rc<Context> {
+        &self.pipeline.context
+    }
+
+    /// Where this filter lives, to come back to it later via [`Pipeline::with_filter`].
+    pub fn home(&self) -> (Weak<Pipeline>, usize) {
+        (Rc::downgrade(self.pipeline), self.index)
+    }
+
+    /// Starts a sub-pipeline whose output comes back to [`Filter::on_sub_event`] with `key`.
+    /// `clone_context` gives it a copy of the context instead of sharing it.
+    pub fn sub_pipeline(&self, layout: &Rc<Layout>, clone_context: bool, key: usize) -> Rc<Pipeline> {
+        let ctx = if clone_context {
+            self.pipeline.context.fork()
+        } else {
+            self.pipeline.context.clone()
+        };
+        self.sub_pipeline_in(layout, ctx, key)
+    }
+
+    /// Like [`FilterCx::sub_pipeline`] with a given context.
+    pub fn sub_pipeline_in(&self, layout: &Rc<Layout>, ctx: Rc<Context>, key: usize) -> Rc<Pipeline> {
+        let p = layout.instantiate(ctx);
+        p.set_output(Target::Sub(Rc::downgrade(self.pipeline), self.index, key));
+        p.start();
+        p
+    }
+}
+
+/// A handle that outputs events after a filter's current call has returned.
+#[derive(Clone)]
+pub struct Emitter(pub Target);
+
+impl Emitter {
+    pub fn emit(&self, evt: Event) {
+        sched::emit(&self.0, evt);
+    }
+}

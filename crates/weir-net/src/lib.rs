@@ -1,0 +1,12 @@
+//! weir's socket layer: TCP listeners, inbound connections and the `connect` filter.
+//!
+//! Sockets are driven by tasks on the worker's current-thread runtime. They talk to the
+//! pipelines only through the engine's event queue: readers push events (under their
+//! back-pressure [`weir_engine::tap::Tap`]), writers are event sinks with bounded buffers.
+
+pub mod connect;
+pub mod listener;
+pub mod writer;
+
+pub use connect::{Connect, ConnectOptions, ConnectTarget};
+pub use listener::{bind_tcp, ListenOptions, Listener, PipelineMaker};

@@ -1,0 +1,280 @@
+//! TCP listeners and the inbound side of each accepted connection.
+//!
+//! `maxConnections` makes excess clients *wait* (the accept loop stops accepting until a slot
+//! frees), as in Pipy; it never refuses them.
+
+use std::cell::Cell;
+use std::net::SocketAddr;
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+use bytes::BytesMut;
+use tokio::io::AsyncReadExt;
+use tokio::net::TcpStream;
+use tokio::sync::{Notify, Semaphore};
+use weir_engine::activity::Activity;
+use weir_engine::tap::Tap;
+use weir_engine::{sched, Data, ErrorCode, Event, InboundInfo, Pipeline, Target};
+
+use crate::writer::{Ending, SocketWriter};
+
+/// `listen()` options, parsed once when the script loads.
+#[derive(Clone, Debug)]
+pub struct ListenOptions {
+    /// Connections served at once; more wait in the kernel backlog. `None`: no limit.
+    pub max_connections: Option<usize>,
+    /// Close after this long with nothing read or written. Default 60 s.
+    pub idle_timeout: Option<Duration>,
+    /// Close if nothing arrives for this long. Default: none.
+    pub read_timeout: Option<Duration>,
+    /// Fail a write that makes no progress for this long. Default: none.
+    pub write_timeout: Option<Duration>,
+    /// TCP keep-alive probes. Default off.
+    pub keep_alive: bool,
+    /// TCP_NODELAY. Default on.
+    pub no_delay: bool,
+    /// Bytes buffered towards the client before the input that produces them is paused.
+    pub buffer_limit: usize,
+}
+
+impl Default for ListenOptions {
+    fn default() -> Self {
+        ListenOptions {
+            max_connections: None,
+            idle_timeout: Some(Duration::from_secs(60)),
+            read_timeout: None,
+            write_timeout: None,
+            keep_alive: false,
+            no_delay: true,
+            buffer_limit: 1 << 20,
+        }
+    }
+}
+
+/// Makes the root pipeline for a new connection (context + instance, not yet started).
+pub type PipelineMaker = Rc<dyn Fn(Rc<InboundInfo>) -> Option<Rc<Pipeline>>>;
+
+/// Binds a TCP listening socket (synchronously, so bind errors surface at startup).
+pub fn bind_tcp(addr: SocketAddr, reuse_port: bool) -> std::io::Result<std::net::TcpListener> {
+    use socket2::{Domain, Protocol, Socket, Type};
+    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
+    socket.set_reuse_address(true)?;
+    if reuse_port {
+        socket.set_reuse_port(true)?;
+    }
+    if addr.is_ipv6() {
+        let _ = socket.set_only_v6(false);
+    }
+    socket.set_nonblocking(true)?;
+    socket.bind(&addr.into())?;
+    socket.listen(1024)?;
+    Ok(socket.into())
+}
+
+thread_local! {
+    static NEXT_INBOUND: Cell<u64> = const { Cell::new(1) };
+}
+
+/// A running listener; dropping [`Listener::stop`] ends the accept loop.
+pub struct Listener {
+    pub addr: SocketAddr,
+    stop: Rc<Notify>,
+    stopped: Rc<Cell<bool>>,
+}
+
+impl Listener {
+    /// Starts accepting on `socket` (on the current worker's runtime).
+    pub fn start(
+        socket: std::net::TcpListener,
+        options: ListenOptions,
+        make: PipelineMaker,
+    ) -> std::io::Result<Listener> {
+        let addr = socket.local_addr()?;
+        let listener = tokio::net::TcpListener::from_std(socket)?;
+        let stop = Rc::new(Notify::new());
+        let stopped = Rc::new(Cell::new(false));
+        let (stop2, stopped2) = (stop.clone(), stopped.clone());
+        let limit = options
+            .max_connections
+            .map(|n| std::sync::Arc::new(Semaphore::new(n.max(1))));
+        let options = Rc::new(options);
+        let guard = Activity::new();
+        tokio::task::spawn_local(async move {
+            let _guard = guard;
+            loop {
+                let permit = match &limit {
+                    Some(sem) => {
+                        tokio::select! {
+                            p = sem.clone().acquire_owned() => match p { Ok(p) => Some(p), Err(_) => break },
+                            _ = stop2.notified() => break,
+                        }
+                    }
+                    None => None,
+                };
+                if stopped2.get() {
+                    break;
+                }
+                let accepted = tokio::select! {
+                    a = listener.accept() => a,
+                    _ = stop2.notified() => break,
+                };
+                match accepted {
+                    Ok((stream, peer)) => {
+                        let local = stream.local_addr().unwrap_or(addr);
+                        let id = NEXT_INBOUND.with(|n| {
+                            let id = n.get();
+                            n.set(id + 1);
+                            id
+                        });
+                        let info = Rc::new(InboundInfo {
+                            id,
+                            local,
+                            remote: peer,
+                            destination: local,
+                            protocol: "tcp",
+                        });
+                        let Some(pipeline) = make(info) else { continue };
+                        let options = options.clone();
+                        let conn_guard = Activity::new();
+                        tokio::task::spawn_local(async move {
+                            serve_inbound(stream, pipeline, &options).await;
+                            drop(permit);
+                            drop(conn_guard);
+                        });
+                    }
+                    Err(e) => {
+                        // Out of descriptors and the like: back off instead of spinning.
+                        tracing::warn!("[listener] accept on {addr} failed: {e}");
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                    }
+                }
+            }
+        });
+        Ok(Listener {
+            addr,
+            stop,
+            stopped,
+        })
+    }
+
+    /// Stops accepting; connections already accepted carry on.
+    pub fn stop(&self) {
+        self.stopped.set(true);
+        self.stop.notify_waiters();
+        self.stop.notify_one();
+    }
+}
+
+impl Drop for Listener {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+fn apply_socket_options(stream: &TcpStream, no_delay: bool, keep_alive: bool) {
+    let _ = stream.set_nodelay(no_delay);
+    if keep_alive {
+        let sock = socket2::SockRef::from(stream);
+        let _ = sock.set_keepalive(true);
+    }
+}
+
+/// Drives one accepted connection until both the client and the pipeline are done.
+async fn serve_inbound(stream: TcpStream, pipeline: Rc<Pipeline>, options: &ListenOptions) {
+    apply_socket_options(&stream, options.no_delay, options.keep_alive);
+    let (mut rd, wr) = stream.into_split();
+    let writer = SocketWriter::new(options.buffer_limit, Ending::Close);
+    pipeline.set_output(Target::Sink(writer.clone()));
+    let input = pipeline.input();
+    let tap = Tap::new();
+    tap.enter(|| pipeline.start());
+
+    let last_active = Rc::new(Cell::new(Instant::now()));
+    let write_side = {
+        let writer = writer.clone();
+        let write_timeout = options.write_timeout;
+        async move { writer.run(wr, write_timeout).await }
+    };
+    let read_side = async {
+        let mut buf = BytesMut::with_capacity(32 * 1024);
+        loop {
+            tap.wait_open().await;
+            if writer.ending() != Ending::Open || writer.is_broken() {
+                return;
+            }
+            if buf.capacity() - buf.len() < 4096 {
+                buf.reserve(32 * 1024);
+            }
+            let timeout = read_deadline(options, &last_active);
+            let res = match timeout {
+                Some(t) => match tokio::time::timeout(t, rd.read_buf(&mut buf)).await {
+                    Ok(r) => r,
+                    Err(_) => {
+                        if idle_expired(options, &last_active) || options.read_timeout.is_some() {
+                            let code = if options.read_timeout.is_some() {
+                                ErrorCode::ReadTimeout
+                            } else {
+                                ErrorCode::IdleTimeout
+                            };
+                            tap.enter(|| sched::emit(&input, Event::end(Some(code))));
+                            return;
+                        }
+                        continue;
+                    }
+                },
+                None => rd.read_buf(&mut buf).await,
+            };
+            match res {
+                Ok(0) => {
+                    tap.enter(|| sched::emit(&input, Event::end(None)));
+                    return;
+                }
+                Ok(_) => {
+                    last_active.set(Instant::now());
+                    let data = Data::from(buf.split().freeze());
+                    tap.enter(|| sched::emit(&input, Event::Data(data)));
+                }
+                Err(e) => {
+                    let code = ErrorCode::from_io(&e, true);
+                    tap.enter(|| sched::emit(&input, Event::end(Some(code))));
+                    return;
+                }
+            }
+        }
+    };
+    // The connection lives until the pipeline has ended its output (the writer is done).
+    // After the client's EOF the pipeline may still be answering; bound that by idleTimeout.
+    tokio::pin!(write_side);
+    tokio::select! {
+        _ = read_side => {}
+        r = &mut write_side => { drop(r); return; }
+    }
+    let idle = options.idle_timeout.unwrap_or(Duration::from_secs(3600));
+    loop {
+        let before = writer.pending();
+        tokio::select! {
+            r = &mut write_side => { drop(r); return; }
+            _ = tokio::time::sleep(idle) => {
+                if writer.pending() == before {
+                    return;
+                }
+            }
+        }
+    }
+}
+
+fn read_deadline(options: &ListenOptions, last: &Cell<Instant>) -> Option<Duration> {
+    let idle = options
+        .idle_timeout
+        .map(|t| t.saturating_sub(last.get().elapsed()).max(Duration::from_millis(1)));
+    match (idle, options.read_timeout) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+fn idle_expired(options: &ListenOptions, last: &Cell<Instant>) -> bool {
+    options
+        .idle_timeout
+        .is_some_and(|t| last.get().elapsed() >= t)
+}

@@ -1,0 +1,404 @@
+//! PipyJS for weir. The only crate that names the JS engine (QuickJS, through rquickjs).
+//!
+//! One [`Worker`] per thread: its own JS runtime and context, the program's modules, and the
+//! listeners and tasks the program declared. See `docs/architecture.md` for how context
+//! variables follow the running stream.
+
+mod api;
+mod config;
+mod filters;
+mod js;
+mod module;
+mod opts;
+mod value;
+
+use std::cell::{Cell, RefCell};
+use std::path::PathBuf;
+use std::rc::Rc;
+
+use rquickjs::{Array, Ctx, Function, Object, Persistent, Value};
+use weir_engine::{sched, Context, EventSink, InboundInfo, Layout, Pipeline, Target};
+
+use module::{Program, Slots, TaskWhen, INBOUND_SLOT};
+
+pub use js::current_stream;
+
+pub(crate) fn data_truthy(v: &Value<'_>) -> bool {
+    api::data::truthy(v)
+}
+
+/// What to run.
+#[derive(Clone, Debug)]
+pub enum Entry {
+    /// A script file; its directory is the codebase root.
+    File(PathBuf),
+    /// Script text (`-e`); the codebase root is the current directory.
+    Source(String),
+}
+
+#[derive(Clone, Debug)]
+pub struct WorkerConfig {
+    pub entry: Entry,
+    pub argv: Vec<String>,
+    pub thread_id: usize,
+    pub concurrency: usize,
+    pub reuse_port: bool,
+}
+
+thread_local! {
+    static EXIT: RefCell<Option<Rc<dyn Fn(i32)>>> = const { RefCell::new(None) };
+}
+
+/// Sets what `pipy.exit()` does on this thread.
+pub fn on_exit_request(f: Rc<dyn Fn(i32)>) {
+    EXIT.with(|e| *e.borrow_mut() = Some(f));
+}
+
+pub(crate) fn request_exit(code: i32) {
+    if let Some(f) = EXIT.with(|e| e.borrow().clone()) {
+        sched::defer(move || f(code));
+    }
+}
+
+/// One thread's copy of the program.
+pub struct Worker {
+    program: Rc<Program>,
+    listeners: Vec<weir_net::Listener>,
+    // Kept alive for the life of the thread: QuickJS asserts when a runtime is freed while
+    // values are still held, and pipelines may hold values until the very end.
+    _runtime: std::mem::ManuallyDrop<rquickjs::Runtime>,
+}
+
+const PRELUDE: &str = include_str!("prelude.js");
+
+impl Worker {
+    /// Creates the JS engine on this thread and loads the program. Errors are one line,
+    /// with `file:line:col` where the script is at fault.
+    pub fn load(cfg: &WorkerConfig) -> Result<Worker, String> {
+        let runtime = std::mem::ManuallyDrop::new(rquickjs::Runtime::new().map_err(|e| e.to_string())?);
+        runtime.set_max_stack_size(1 << 20);
+        let context = std::mem::ManuallyDrop::new(rquickjs::Context::full(&runtime).map_err(|e| e.to_string())?);
+        let (root, entry_path, entry_source) = match &cfg.entry {
+            Entry::File(p) => {
+                let root = p
+                    .parent()
+                    .map(|d| if d.as_os_str().is_empty() { PathBuf::from(".") } else { d.to_path_buf() })
+                    .unwrap_or_else(|| PathBuf::from("."));
+                let name = p
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .ok_or_else(|| format!("{}: not a file", p.display()))?;
+                (root, format!("/{name}"), None)
+            }
+            Entry::Source(s) => (PathBuf::from("."), "/(eval)".to_string(), Some(s.clone())),
+        };
+        let program = Rc::new(Program {
+            root,
+            modules: RefCell::new(Vec::new()),
+            by_path: RefCell::new(Default::default()),
+            slot_inits: RefCell::new(Vec::new()),
+            exports: RefCell::new(Default::default()),
+            listens: RefCell::new(Vec::new()),
+            tasks: RefCell::new(Vec::new()),
+            pending: RefCell::new(Vec::new()),
+            loading: RefCell::new(Vec::new()),
+            template: RefCell::new(None),
+            solved: RefCell::new(Default::default()),
+            solving: RefCell::new(Vec::new()),
+            define_var: RefCell::new(None),
+            argv: cfg.argv.clone(),
+            thread_id: cfg.thread_id,
+            concurrency: cfg.concurrency,
+            exit_code: Cell::new(None),
+        });
+        module::install_program(program.clone());
+        let set_cur = context.with(|ctx| -> Result<Persistent<Function<'static>>, String> {
+            let err = |e: rquickjs::Error| js::describe_exception(&ctx, e);
+            ctx.globals()
+                .set("Data", rquickjs::Class::<api::data::JsData>::create_constructor(&ctx).map_err(err)?)
+                .map_err(err)?;
+            rquickjs::Class::<api::timeout::Timeout>::define(&ctx.globals()).map_err(err)?;
+            let host = Object::new(ctx.clone()).map_err(err)?;
+            let codes: Vec<&str> = weir_engine::ErrorCode::ALL.iter().map(|c| c.name()).collect();
+            host.set("errorCodes", codes).map_err(err)?;
+            let mut opts = rquickjs::context::EvalOptions::default();
+            opts.global = true;
+            opts.strict = false;
+            opts.filename = Some("<prelude>".to_string());
+            let f: Function = ctx.eval_with_options(PRELUDE, opts).map_err(err)?;
+            let api: Object = f.call((host,)).map_err(err)?;
+            let get = |k: &str| -> Result<Function, String> { api.get(k).map_err(err) };
+            value::install_classes(value::Classes {
+                message_start: Persistent::save(&ctx, api.get::<_, rquickjs::Constructor>("MessageStart").map_err(err)?),
+                message_end: Persistent::save(&ctx, api.get::<_, rquickjs::Constructor>("MessageEnd").map_err(err)?),
+                stream_end: Persistent::save(&ctx, api.get::<_, rquickjs::Constructor>("StreamEnd").map_err(err)?),
+                message: Persistent::save(&ctx, api.get::<_, rquickjs::Constructor>("Message").map_err(err)?),
+            });
+            *program.define_var.borrow_mut() = Some(Persistent::save(&ctx, get("defineVar")?));
+            api::pipy::install(&ctx, &cfg.argv, cfg.thread_id, cfg.concurrency).map_err(err)?;
+            config::install(&ctx).map_err(err)?;
+            let scopes = Array::new(ctx.clone()).map_err(err)?;
+            ctx.globals().set("__weir_scopes", scopes).map_err(err)?;
+            let _ = ctx.eval::<(), _>("Object.defineProperty(globalThis, '__weir_scopes', {enumerable: false})");
+            // Slot 0 is __inbound.
+            program.new_slot(&ctx, Value::new_null(ctx.clone()));
+            Ok(Persistent::save(&ctx, get("setCur")?))
+        })?;
+        js::install(js::Engine {
+            context: (*context).clone(),
+            set_cur,
+        });
+        let loaded = js::enter(None, |ctx| -> Result<(), String> {
+            match &entry_source {
+                None => program.load_module(ctx, &entry_path).map(|_| ()),
+                Some(src) => program.load_source(ctx, &entry_path, src).map(|_| ()),
+            }?;
+            program.bind(ctx)
+        });
+        loaded.unwrap_or_else(|| Err("no JS engine".to_string()))?;
+        Ok(Worker {
+            program,
+            listeners: Vec::new(),
+            _runtime: runtime,
+        })
+    }
+
+    /// A text picture of every pipeline, for the startup log.
+    pub fn graph(&self) -> String {
+        let mut out = String::new();
+        let p = &self.program;
+        for m in p.modules.borrow().iter() {
+            let mut layouts: Vec<Rc<Layout>> = m.named.borrow().values().cloned().collect();
+            layouts.sort_by(|a, b| a.name.cmp(&b.name));
+            if let Some(e) = m.entrance.borrow().clone() {
+                layouts.push(e);
+            }
+            for l in layouts {
+                out.push_str(&format!("[{}] {}\n", m.display(), l.name));
+                l.graph(&mut out, 2);
+            }
+        }
+        for l in p.listens.borrow().iter() {
+            out.push_str(&format!("{}\n", l.layout.name));
+            l.layout.graph(&mut out, 2);
+        }
+        for t in p.tasks.borrow().iter() {
+            out.push_str(&format!("{}\n", t.layout.name));
+            t.layout.graph(&mut out, 2);
+        }
+        out
+    }
+
+    /// The listening addresses the program declared (for `--check` and logs).
+    pub fn listen_addresses(&self) -> Vec<std::net::SocketAddr> {
+        self.program.listens.borrow().iter().filter_map(|l| l.addr).collect()
+    }
+
+    /// Opens the listeners and starts the tasks. Must run inside the worker's `LocalSet`.
+    pub fn start(&mut self, reuse_port: bool) -> Result<(), String> {
+        let p = self.program.clone();
+        for spec in p.listens.borrow().iter() {
+            let Some(addr) = spec.addr else { continue };
+            let socket = weir_net::bind_tcp(addr, reuse_port)
+                .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+            let layout = spec.layout.clone();
+            let make: weir_net::PipelineMaker = Rc::new(move |inbound: Rc<InboundInfo>| {
+                let ctx = new_root_context(Some(inbound))?;
+                Some(layout.instantiate(ctx))
+            });
+            let listener = weir_net::Listener::start(socket, spec.options.clone(), make)
+                .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+            if self.program.thread_id == 0 {
+                tracing::info!(
+                    "[listener] Listening on TCP port {} at {}",
+                    listener.addr.port(),
+                    listener.addr.ip()
+                );
+            }
+            self.listeners.push(listener);
+        }
+        for task in p.tasks.borrow().iter() {
+            start_task(&task.when, task.layout.clone());
+        }
+        Ok(())
+    }
+
+    /// Stops accepting new connections (graceful shutdown).
+    pub fn stop_listening(&mut self) {
+        for l in self.listeners.drain(..) {
+            l.stop();
+        }
+    }
+
+    pub fn exit_code(&self) -> Option<i32> {
+        self.program.exit_code.get()
+    }
+}
+
+/// A fresh root context: initial values of every context variable, and `__inbound`.
+fn new_root_context(inbound: Option<Rc<InboundInfo>>) -> Option<Rc<Context>> {
+    let p = module::program()?;
+    let slots = js::enter_keep(|ctx| -> Option<Slots> {
+        let arr = Array::new(ctx.clone()).ok()?;
+        for (i, init) in p.slot_inits.borrow().iter().enumerate() {
+            let v = init.clone().restore(ctx).ok()?;
+            arr.set(i, v).ok()?;
+        }
+        if let Some(info) = &inbound {
+            let o = Object::new(ctx.clone()).ok()?;
+            let _ = o.set("id", info.id as f64);
+            let _ = o.set("localAddress", info.local.ip().to_string());
+            let _ = o.set("localPort", info.local.port());
+            let _ = o.set("remoteAddress", info.remote.ip().to_string());
+            let _ = o.set("remotePort", info.remote.port());
+            let _ = o.set("destinationAddress", info.destination.ip().to_string());
+            let _ = o.set("destinationPort", info.destination.port());
+            let _ = arr.set(INBOUND_SLOT, o);
+        }
+        Some(Slots(Persistent::save(ctx, arr)))
+    })
+    .flatten()?;
+    Some(Context::root(inbound, Some(Box::new(slots))))
+}
+
+/// Holds a task's root pipeline until it outputs `StreamEnd`.
+struct TaskRun {
+    pipeline: RefCell<Option<Rc<Pipeline>>>,
+    done: Cell<bool>,
+}
+
+impl EventSink for TaskRun {
+    fn on_event(&self, evt: weir_engine::Event) {
+        if evt.is_stream_end() {
+            self.done.set(true);
+            if let Some(p) = self.pipeline.borrow_mut().take() {
+                sched::defer(move || drop(p));
+            }
+        }
+    }
+}
+
+fn run_task(layout: &Rc<Layout>) -> Rc<TaskRun> {
+    let run = Rc::new(TaskRun {
+        pipeline: RefCell::new(None),
+        done: Cell::new(false),
+    });
+    if let Some(ctx) = new_root_context(None) {
+        let p = layout.instantiate(ctx);
+        p.set_output(Target::Sink(run.clone()));
+        *run.pipeline.borrow_mut() = Some(p.clone());
+        p.start();
+    }
+    run
+}
+
+fn start_task(when: &TaskWhen, layout: Rc<Layout>) {
+    match when {
+        TaskWhen::Once => {
+            sched::defer(move || {
+                // The run keeps itself alive (pipeline → sink → run) until it ends.
+                let run = run_task(&layout);
+                let keep = run.clone();
+                if let Some(p) = run.pipeline.borrow().clone() {
+                    let _ = &keep;
+                    let _ = p;
+                }
+                std::mem::forget(keep);
+            });
+        }
+        TaskWhen::Every(interval) => {
+            let interval = (*interval).max(std::time::Duration::from_millis(1));
+            let guard = weir_engine::activity::Activity::new();
+            tokio::task::spawn_local(async move {
+                let _guard = guard;
+                let mut current: Option<Rc<TaskRun>> = None;
+                loop {
+                    if current.as_ref().is_none_or(|r| r.done.get()) {
+                        current = Some(run_task(&layout));
+                    }
+                    tokio::time::sleep(interval).await;
+                }
+            });
+        }
+        TaskWhen::Signal(name) => {
+            use tokio::signal::unix::{signal, SignalKind};
+            let kind = match name.as_str() {
+                "SIGHUP" => SignalKind::hangup(),
+                "SIGINT" => SignalKind::interrupt(),
+                "SIGTERM" => SignalKind::terminate(),
+                "SIGUSR1" => SignalKind::user_defined1(),
+                "SIGUSR2" => SignalKind::user_defined2(),
+                "SIGQUIT" => SignalKind::quit(),
+                other => {
+                    tracing::error!("[task] unsupported signal {other}");
+                    return;
+                }
+            };
+            match signal(kind) {
+                Ok(mut s) => {
+                    tokio::task::spawn_local(async move {
+                        let mut runs: Vec<Rc<TaskRun>> = Vec::new();
+                        while s.recv().await.is_some() {
+                            runs.retain(|r| !r.done.get());
+                            runs.push(run_task(&layout));
+                        }
+                    });
+                }
+                Err(e) => tracing::error!("[task] cannot watch {name}: {e}"),
+            }
+        }
+    }
+}
+
+impl Program {
+    fn load_source(&self, ctx: &Ctx<'_>, path: &str, source: &str) -> Result<usize, String> {
+        let dir = std::env::temp_dir().join(format!("weir-eval-{}-{}", std::process::id(), self.thread_id));
+        let _ = dir;
+        // Inline scripts are evaluated from memory under a made-up codebase path.
+        self.load_text(ctx, path, source)
+    }
+
+    /// After every module has loaded: resolve imports and pipeline names, build the context
+    /// template. Errors name the module and the missing thing.
+    fn bind(&self, ctx: &Ctx<'_>) -> Result<(), String> {
+        for m in self.modules.borrow().iter() {
+            for (name, ns) in m.imports.borrow().iter() {
+                let slot = self.exports.borrow().get(&(ns.clone(), name.clone())).copied();
+                match slot {
+                    Some(slot) => {
+                        if m.vars.borrow().contains_key(name) {
+                            return Err(format!("{}: cannot import variable {name}: already defined in this module", m.display()));
+                        }
+                        m.vars.borrow_mut().insert(name.clone(), slot);
+                        self.define_var(ctx, m, name, slot).map_err(|e| e.to_string())?;
+                    }
+                    None => {
+                        return Err(format!("{}: cannot import variable {name} from namespace '{ns}': nothing exports it", m.display()));
+                    }
+                }
+            }
+        }
+        for pending in self.pending.borrow().iter() {
+            let module_id = pending.in_module.unwrap_or(pending.module);
+            let Some(m) = self.module(module_id) else { continue };
+            let found = if pending.name.is_empty() {
+                m.entrance.borrow().clone()
+            } else {
+                m.named.borrow().get(&pending.name).cloned()
+            };
+            match found {
+                Some(l) => pending.target.resolve(l),
+                None if pending.name.is_empty() => {
+                    return Err(format!("{}: module has no entrance pipeline (pipeline() with no name)", m.display()));
+                }
+                None => {
+                    let from = self.module(pending.module).map(|x| x.display().to_string()).unwrap_or_default();
+                    return Err(format!("{from}: pipeline '{}' not found in {}", pending.name, m.display()));
+                }
+            }
+        }
+        let template = Array::new(ctx.clone()).map_err(|e| e.to_string())?;
+        *self.template.borrow_mut() = Some(Persistent::save(ctx, template));
+        Ok(())
+    }
+}

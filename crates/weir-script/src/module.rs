@@ -1,0 +1,265 @@
+//! Modules (one per file), their context variables and the worker-wide slot table.
+//!
+//! A legacy module is evaluated as a sloppy script inside `with (scope) { ... }`, where
+//! `scope` is the module's own object. `pipy({...})`, `.export()` and `.import()` define
+//! accessors on it, so every free name a callback uses that is one of the module's context
+//! variables resolves, when the callback *runs*, against the slots of the stream that is
+//! current — including in functions built at load time and in promise continuations.
+//! All other names fall through to the global object.
+
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+
+use rquickjs::{Array, Ctx, Function, Object, Persistent, Value};
+use weir_engine::{ContextData, Layout, LayoutRef};
+
+use crate::js;
+
+/// Per-stream storage: one JS array, one element per context variable of every module.
+pub struct Slots(pub Persistent<Array<'static>>);
+
+impl Slots {
+    pub fn value<'js>(&self, ctx: &Ctx<'js>) -> Value<'js> {
+        self.0
+            .clone()
+            .restore(ctx)
+            .map(|a| a.into_value())
+            .unwrap_or_else(|_| Value::new_undefined(ctx.clone()))
+    }
+}
+
+impl ContextData for Slots {
+    fn fork(&self) -> Box<dyn ContextData> {
+        let copy = js::enter_keep(|ctx| {
+            let src = self.0.clone().restore(ctx).ok()?;
+            let dst = Array::new(ctx.clone()).ok()?;
+            for i in 0..src.len() {
+                let v: Value = src.get(i).ok()?;
+                dst.set(i, v).ok()?;
+            }
+            Some(Slots(Persistent::save(ctx, dst)))
+        })
+        .flatten();
+        match copy {
+            Some(s) => Box::new(s),
+            None => Box::new(Slots(self.0.clone())),
+        }
+    }
+}
+
+/// Slot 0 of every stream holds its `__inbound` object.
+pub const INBOUND_SLOT: usize = 0;
+
+pub struct Module {
+    pub id: usize,
+    /// Codebase path, e.g. `/main.js`.
+    pub path: String,
+    pub scope: Persistent<Object<'static>>,
+    pub vars: RefCell<HashMap<String, usize>>,
+    pub imports: RefCell<Vec<(String, String)>>,
+    pub named: RefCell<HashMap<String, Rc<Layout>>>,
+    pub entrance: RefCell<Option<Rc<Layout>>>,
+}
+
+impl Module {
+    /// The path as shown in messages (`main.js`).
+    pub fn display(&self) -> &str {
+        self.path.trim_start_matches('/')
+    }
+}
+
+/// A listener declared by a script.
+pub struct ListenSpec {
+    pub addr: Option<std::net::SocketAddr>,
+    pub options: weir_net::ListenOptions,
+    pub layout: Rc<Layout>,
+}
+
+/// A task declared by a script.
+pub struct TaskSpec {
+    pub when: TaskWhen,
+    pub layout: Rc<Layout>,
+}
+
+pub enum TaskWhen {
+    Once,
+    Every(std::time::Duration),
+    Signal(String),
+}
+
+/// A `.to('name')` / `link('name')` reference, resolved once every module has loaded.
+pub struct PendingName {
+    pub target: Rc<LayoutRef>,
+    pub module: usize,
+    pub name: String,
+    /// The module path it points into, for `use('file', 'name')`.
+    pub in_module: Option<usize>,
+}
+
+/// Everything one worker thread knows about the loaded program.
+pub struct Program {
+    pub root: PathBuf,
+    pub modules: RefCell<Vec<Rc<Module>>>,
+    pub by_path: RefCell<HashMap<String, usize>>,
+    pub slot_inits: RefCell<Vec<Persistent<Value<'static>>>>,
+    pub exports: RefCell<HashMap<(String, String), usize>>,
+    pub listens: RefCell<Vec<ListenSpec>>,
+    pub tasks: RefCell<Vec<TaskSpec>>,
+    pub pending: RefCell<Vec<PendingName>>,
+    pub loading: RefCell<Vec<usize>>,
+    pub template: RefCell<Option<Persistent<Array<'static>>>>,
+    pub solved: RefCell<HashMap<String, Persistent<Value<'static>>>>,
+    pub solving: RefCell<Vec<String>>,
+    pub define_var: RefCell<Option<Persistent<Function<'static>>>>,
+    pub argv: Vec<String>,
+    pub thread_id: usize,
+    pub concurrency: usize,
+    pub exit_code: Cell<Option<i32>>,
+}
+
+thread_local! {
+    static PROGRAM: RefCell<Option<Rc<Program>>> = const { RefCell::new(None) };
+}
+
+pub fn program() -> Option<Rc<Program>> {
+    PROGRAM.with(|p| p.borrow().clone())
+}
+
+pub(crate) fn install_program(p: Rc<Program>) {
+    PROGRAM.with(|x| *x.borrow_mut() = Some(p));
+}
+
+/// Normalises a codebase path: `x.js`, `/x.js` and `./x.js` are all `/x.js`.
+pub fn normalize(path: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for seg in path.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            s => parts.push(s),
+        }
+    }
+    format!("/{}", parts.join("/"))
+}
+
+impl Program {
+    pub fn module(&self, id: usize) -> Option<Rc<Module>> {
+        self.modules.borrow().get(id).cloned()
+    }
+
+    pub fn current_module(&self) -> Option<Rc<Module>> {
+        let id = *self.loading.borrow().last()?;
+        self.module(id)
+    }
+
+    pub fn file_path(&self, codebase_path: &str) -> PathBuf {
+        self.root.join(codebase_path.trim_start_matches('/'))
+    }
+
+    pub fn read_file(&self, codebase_path: &str) -> std::io::Result<Vec<u8>> {
+        std::fs::read(self.file_path(codebase_path))
+    }
+
+    /// A new slot holding `init` in every new root context.
+    pub fn new_slot<'js>(&self, ctx: &Ctx<'js>, init: Value<'js>) -> usize {
+        let mut inits = self.slot_inits.borrow_mut();
+        inits.push(Persistent::save(ctx, init));
+        inits.len() - 1
+    }
+
+    /// Makes `name` in `module` read and write `slot` of the current stream.
+    pub fn define_var<'js>(&self, ctx: &Ctx<'js>, module: &Module, name: &str, slot: usize) -> rquickjs::Result<()> {
+        let f = self
+            .define_var
+            .borrow()
+            .clone()
+            .ok_or_else(|| rquickjs::Exception::throw_internal(ctx, "no defineVar"))?
+            .restore(ctx)?;
+        let scope = module.scope.clone().restore(ctx)?;
+        f.call::<_, ()>((scope, name, slot))
+    }
+
+    /// Loads (once) the module at a codebase path and returns its id.
+    pub fn load_module(&self, ctx: &Ctx<'_>, path: &str) -> Result<usize, String> {
+        let path = normalize(path);
+        if let Some(id) = self.by_path.borrow().get(&path) {
+            return Ok(*id);
+        }
+        let source = self
+            .read_file(&path)
+            .map_err(|e| format!("{}: cannot read module: {e}", path.trim_start_matches('/')))?;
+        let source = String::from_utf8(source)
+            .map_err(|_| format!("{}: not valid UTF-8", path.trim_start_matches('/')))?;
+        self.load_text(ctx, &path, &source)
+    }
+
+    /// Evaluates module text under a codebase path.
+    pub fn load_text(&self, ctx: &Ctx<'_>, path: &str, source: &str) -> Result<usize, String> {
+        let path = normalize(path);
+        let id = self.modules.borrow().len();
+        let scope = Object::new(ctx.clone()).map_err(|e| e.to_string())?;
+        let _ = scope.set("__filename", path.clone());
+        let module = Rc::new(Module {
+            id,
+            path: path.clone(),
+            scope: Persistent::save(ctx, scope.clone()),
+            vars: RefCell::new(HashMap::new()),
+            imports: RefCell::new(Vec::new()),
+            named: RefCell::new(HashMap::new()),
+            entrance: RefCell::new(None),
+        });
+        self.define_var(ctx, &module, "__inbound", INBOUND_SLOT)
+            .map_err(|e| e.to_string())?;
+        self.modules.borrow_mut().push(module.clone());
+        self.by_path.borrow_mut().insert(path.clone(), id);
+        let scopes: Array = ctx
+            .globals()
+            .get("__weir_scopes")
+            .map_err(|e| e.to_string())?;
+        scopes.set(id, scope).map_err(|e| e.to_string())?;
+
+        self.loading.borrow_mut().push(id);
+        let result = eval_module(ctx, id, module.display(), source);
+        self.loading.borrow_mut().pop();
+        result
+            .map(|_| id)
+            .map_err(|e| js::describe_exception(ctx, e))
+    }
+}
+
+/// Evaluates a legacy module body inside its scope. The wrapper sits on the first line so
+/// line numbers in errors match the file.
+fn eval_module<'js>(ctx: &Ctx<'js>, id: usize, file: &str, source: &str) -> rquickjs::Result<Value<'js>> {
+    let body = match source.strip_prefix("#!") {
+        Some(rest) => format!("//{rest}"),
+        None => source.to_string(),
+    };
+    let wrapped = format!("with(__weir_scopes[{id}]){{{body}\n}}");
+    let mut opts = rquickjs::context::EvalOptions::default();
+    opts.global = true;
+    opts.strict = false;
+    opts.filename = Some(file.to_string());
+    ctx.eval_with_options(wrapped, opts)
+}
+
+/// Evaluates a file as one expression (for `pipy.solve`), with no module scope.
+pub fn eval_expression<'js>(ctx: &Ctx<'js>, file: &str, source: &str) -> rquickjs::Result<Value<'js>> {
+    let body = match source.strip_prefix("#!") {
+        Some(rest) => format!("//{rest}"),
+        None => source.to_string(),
+    };
+    let mut opts = rquickjs::context::EvalOptions::default();
+    opts.global = true;
+    opts.strict = false;
+    opts.filename = Some(file.to_string());
+    ctx.eval_with_options(format!("({body}\n)"), opts)
+}
+
+/// Resolves a module-relative `use()`/`chain()` path to a file that exists.
+pub fn exists(root: &Path, codebase_path: &str) -> bool {
+    root.join(codebase_path.trim_start_matches('/')).is_file()
+}
