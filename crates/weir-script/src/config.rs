@@ -340,5 +340,20 @@ pub fn install<'js>(ctx: &Ctx<'js>) -> Result<()> {
         .with_name(method)?;
         proto.set(method, f)?;
     }
+    // A misspelt or unsupported method names itself instead of "not a function".
+    let guard: Function = ctx.eval(
+        r#"(function (proto) {
+            var known = Object.prototype;
+            Object.setPrototypeOf(proto, new Proxy(known, {
+                get: function (t, k, r) {
+                    if (typeof k === 'string' && !(k in known) && k !== 'then' && k !== 'toJSON') {
+                        throw new TypeError('unknown filter or method ' + k + '()');
+                    }
+                    return Reflect.get(t, k, r);
+                },
+            }));
+        })"#,
+    )?;
+    guard.call::<_, ()>((proto,))?;
     Ok(())
 }

@@ -121,7 +121,7 @@ fn location_of(stack: &str) -> Option<String> {
             (Some(a), Some(b)) if b > a => &rest[a + 1..b],
             _ => rest,
         };
-        if loc.contains(':') && !loc.starts_with("native") && !loc.contains("<prelude>") {
+        if loc.contains(':') && !loc.starts_with("native") && !loc.contains("<prelude>") && !loc.contains("eval_script") {
             return Some(loc.to_string());
         }
     }

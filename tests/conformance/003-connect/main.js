@@ -1,0 +1,12 @@
+// A relay, a relay to a dead port (retries, then the error), and a target chosen per stream.
+pipy({ _target: '' })
+.listen(28301)
+.replaceData(d => new Data('[' + d.toString() + ']'))
+.listen(28302)
+.connect('localhost:28301', { retryCount: 3, retryDelay: 0.1 })
+.listen(28303)
+.connect('127.0.0.1:28309', { retryCount: 2, retryDelay: '100ms' })
+.replaceStreamEnd(e => [new Data(`error ${e.error}\n`), new StreamEnd])
+.listen(28304)
+.handleStreamStart(() => _target = '127.0.0.1:28301')
+.connect(() => _target)

@@ -1,0 +1,7 @@
+pipy({ _local: 'P' })
+.import({ __route: 'demo' })
+.pipeline('greet')
+.replaceData(d => new Data(`route=${__route} local=${_local} file=${__filename}\n`))
+.pipeline()
+.handleData(d => __route = 'changed')
+.replaceData(d => new Data(d.toString() + `after=${__route}\n`))

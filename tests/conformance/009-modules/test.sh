@@ -1,0 +1,1 @@
+printf 'users\n' | nc -q1 127.0.0.1 28901

@@ -1,0 +1,2 @@
+pipy()
+.listen(28002, { idleTimeout: "soon" })

@@ -1,0 +1,3 @@
+pipy()
+.export("ns", { __a: 1 })
+.export("ns", { __a: 2 })

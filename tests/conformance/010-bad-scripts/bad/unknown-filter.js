@@ -1,0 +1,3 @@
+pipy()
+.listen(28002)
+.notAFilter()

@@ -1,0 +1,3 @@
+pipy()
+.import({ __x: "nowhere" })
+.listen(28002)
