@@ -50,7 +50,10 @@ pub struct Context {
 }
 
 impl Context {
-    pub fn root(inbound: Option<Rc<InboundInfo>>, data: Option<Box<dyn ContextData>>) -> Rc<Context> {
+    pub fn root(
+        inbound: Option<Rc<InboundInfo>>,
+        data: Option<Box<dyn ContextData>>,
+    ) -> Rc<Context> {
         let id = next_id();
         Rc::new(Context {
             id,

@@ -15,7 +15,8 @@ pub mod tap;
 pub use context::{Context, ContextData, InboundInfo};
 pub use data::{Data, DecodeError, Encoding};
 pub use event::{
-    ErrorCode, Event, EventKind, Head, HeadValue, Message, MessageEnd, MessageReader, MessageStart, StreamEnd,
+    ErrorCode, Event, EventKind, Head, HeadValue, Message, MessageEnd, MessageReader, MessageStart,
+    StreamEnd,
 };
 pub use pipeline::{Emitter, Filter, FilterCx, FilterFactory, Layout, LayoutRef, Pipeline};
 pub use sched::{EventSink, Target};

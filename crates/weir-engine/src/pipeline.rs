@@ -311,7 +311,12 @@ impl FilterCx<'_> {
 
     /// Starts a sub-pipeline whose output comes back to [`Filter::on_sub_event`] with `key`.
     /// `clone_context` gives it a copy of the context instead of sharing it.
-    pub fn sub_pipeline(&self, layout: &Rc<Layout>, clone_context: bool, key: usize) -> Rc<Pipeline> {
+    pub fn sub_pipeline(
+        &self,
+        layout: &Rc<Layout>,
+        clone_context: bool,
+        key: usize,
+    ) -> Rc<Pipeline> {
         let ctx = if clone_context {
             self.pipeline.context.fork()
         } else {
@@ -321,7 +326,12 @@ impl FilterCx<'_> {
     }
 
     /// Like [`FilterCx::sub_pipeline`] with a given context.
-    pub fn sub_pipeline_in(&self, layout: &Rc<Layout>, ctx: Rc<Context>, key: usize) -> Rc<Pipeline> {
+    pub fn sub_pipeline_in(
+        &self,
+        layout: &Rc<Layout>,
+        ctx: Rc<Context>,
+        key: usize,
+    ) -> Rc<Pipeline> {
         let p = layout.instantiate(ctx);
         p.set_output(Target::Sub(Rc::downgrade(self.pipeline), self.index, key));
         p.start();

@@ -186,7 +186,9 @@ async fn connect_once(addr: SocketAddr, options: &ConnectOptions) -> Result<TcpS
     }
     .map_err(|_| ErrorCode::ConnectionRefused)?;
     if let Some(bind) = options.bind {
-        socket.bind(bind).map_err(|_| ErrorCode::ConnectionRefused)?;
+        socket
+            .bind(bind)
+            .map_err(|_| ErrorCode::ConnectionRefused)?;
     }
     if options.keep_alive {
         let _ = socket.set_keepalive(true);
@@ -242,7 +244,12 @@ async fn establish(target: &str, options: &ConnectOptions) -> Result<TcpStream, 
     }
 }
 
-async fn run_outbound(target: String, options: Rc<ConnectOptions>, writer: Rc<SocketWriter>, out: Emitter) {
+async fn run_outbound(
+    target: String,
+    options: Rc<ConnectOptions>,
+    writer: Rc<SocketWriter>,
+    out: Emitter,
+) {
     let stream = match establish(&target, &options).await {
         Ok(s) => s,
         Err(code) => {
@@ -317,9 +324,10 @@ async fn run_outbound(target: String, options: Rc<ConnectOptions>, writer: Rc<So
 }
 
 fn deadline(options: &ConnectOptions, last: &Cell<Instant>) -> Option<Duration> {
-    let idle = options
-        .idle_timeout
-        .map(|t| t.saturating_sub(last.get().elapsed()).max(Duration::from_millis(1)));
+    let idle = options.idle_timeout.map(|t| {
+        t.saturating_sub(last.get().elapsed())
+            .max(Duration::from_millis(1))
+    });
     match (idle, options.read_timeout) {
         (Some(a), Some(b)) => Some(a.min(b)),
         (a, b) => a.or(b),

@@ -264,9 +264,10 @@ async fn serve_inbound(stream: TcpStream, pipeline: Rc<Pipeline>, options: &List
 }
 
 fn read_deadline(options: &ListenOptions, last: &Cell<Instant>) -> Option<Duration> {
-    let idle = options
-        .idle_timeout
-        .map(|t| t.saturating_sub(last.get().elapsed()).max(Duration::from_millis(1)));
+    let idle = options.idle_timeout.map(|t| {
+        t.saturating_sub(last.get().elapsed())
+            .max(Duration::from_millis(1))
+    });
     match (idle, options.read_timeout) {
         (Some(a), Some(b)) => Some(a.min(b)),
         (a, b) => a.or(b),

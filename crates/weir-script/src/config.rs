@@ -59,7 +59,12 @@ impl Builder {
     }
 
     /// Adds a filter to the current layout.
-    pub fn add(&self, ctx: &Ctx<'_>, method: &str, f: Rc<dyn weir_engine::FilterFactory>) -> Result<()> {
+    pub fn add(
+        &self,
+        ctx: &Ctx<'_>,
+        method: &str,
+        f: Rc<dyn weir_engine::FilterFactory>,
+    ) -> Result<()> {
         let layout = self.layout(ctx, method)?;
         layout.append(f);
         Ok(())
@@ -79,7 +84,12 @@ impl Builder {
 }
 
 /// A layout reference from a name or a builder function: `'name'` or `$=>$...`.
-pub fn layout_ref<'js>(ctx: &Ctx<'js>, b: &Rc<Builder>, v: &Value<'js>, what: &str) -> Result<Rc<LayoutRef>> {
+pub fn layout_ref<'js>(
+    ctx: &Ctx<'js>,
+    b: &Rc<Builder>,
+    v: &Value<'js>,
+    what: &str,
+) -> Result<Rc<LayoutRef>> {
     if let Some(s) = v.as_string() {
         let name = s.to_string()?;
         let r = LayoutRef::named(name.clone());
@@ -95,13 +105,19 @@ pub fn layout_ref<'js>(ctx: &Ctx<'js>, b: &Rc<Builder>, v: &Value<'js>, what: &s
         let layout = build_sub(ctx, b.module, f.clone())?;
         return Ok(LayoutRef::of(layout));
     }
-    Err(throw(ctx, format!("{what}: expected a pipeline name or a builder function")))
+    Err(throw(
+        ctx,
+        format!("{what}: expected a pipeline name or a builder function"),
+    ))
 }
 
 /// Runs a `$=>$...` builder over a new anonymous layout.
 pub fn build_sub<'js>(ctx: &Ctx<'js>, module: usize, f: Function<'js>) -> Result<Rc<Layout>> {
     let layout = Layout::new("");
-    let sub = Class::instance(ctx.clone(), Configuration::new(module, Some(layout.clone())))?;
+    let sub = Class::instance(
+        ctx.clone(),
+        Configuration::new(module, Some(layout.clone())),
+    )?;
     f.call::<_, Value>((sub,))?;
     Ok(layout)
 }
@@ -141,7 +157,10 @@ fn parse_listen_addr(ctx: &Ctx<'_>, v: &Value<'_>) -> Result<Option<SocketAddr>>
 }
 
 pub fn listen<'js>(ctx: &Ctx<'js>, b: &Rc<Builder>, args: &[Value<'js>]) -> Result<()> {
-    let arg = args.first().cloned().unwrap_or_else(|| Value::new_undefined(ctx.clone()));
+    let arg = args
+        .first()
+        .cloned()
+        .unwrap_or_else(|| Value::new_undefined(ctx.clone()));
     let addr = parse_listen_addr(ctx, &arg)?;
     let mut options = weir_net::ListenOptions::default();
     if let Some(o) = args.get(1).and_then(|v| v.as_object()) {
@@ -167,13 +186,19 @@ pub fn task<'js>(ctx: &Ctx<'js>, b: &Rc<Builder>, args: &[Value<'js>]) -> Result
         Some(v) if v.is_undefined() || v.is_null() => TaskWhen::Once,
         Some(v) => {
             if let Some(n) = v.as_number() {
-                TaskWhen::Every(weir_engine::options::seconds(n).map_err(|e| throw(ctx, format!("task(): {e}")))?)
+                TaskWhen::Every(
+                    weir_engine::options::seconds(n)
+                        .map_err(|e| throw(ctx, format!("task(): {e}")))?,
+                )
             } else if let Some(s) = v.as_string() {
                 let s = s.to_string()?;
                 if s.starts_with("SIG") {
                     TaskWhen::Signal(s)
                 } else {
-                    TaskWhen::Every(weir_engine::options::parse_time(&s).map_err(|e| throw(ctx, format!("task(): {e}")))?)
+                    TaskWhen::Every(
+                        weir_engine::options::parse_time(&s)
+                            .map_err(|e| throw(ctx, format!("task(): {e}")))?,
+                    )
                 }
             } else {
                 return Err(throw(ctx, "task(): expected an interval or a signal name"));
@@ -196,12 +221,17 @@ pub fn task<'js>(ctx: &Ctx<'js>, b: &Rc<Builder>, args: &[Value<'js>]) -> Result
 
 pub fn pipeline<'js>(ctx: &Ctx<'js>, b: &Rc<Builder>, args: &[Value<'js>]) -> Result<()> {
     let p = prog(ctx)?;
-    let module = p.module(b.module).ok_or_else(|| throw(ctx, "pipeline(): no module"))?;
+    let module = p
+        .module(b.module)
+        .ok_or_else(|| throw(ctx, "pipeline(): no module"))?;
     match args.first().and_then(|v| v.as_string()) {
         Some(name) => {
             let name = name.to_string()?;
             if module.named.borrow().contains_key(&name) {
-                return Err(throw(ctx, format!("pipeline(): duplicated pipeline name '{name}'")));
+                return Err(throw(
+                    ctx,
+                    format!("pipeline(): duplicated pipeline name '{name}'"),
+                ));
             }
             let layout = Layout::new(name.clone());
             module.named.borrow_mut().insert(name, layout.clone());
@@ -209,7 +239,10 @@ pub fn pipeline<'js>(ctx: &Ctx<'js>, b: &Rc<Builder>, args: &[Value<'js>]) -> Re
         }
         None => {
             if module.entrance.borrow().is_some() {
-                return Err(throw(ctx, "pipeline(): the module entrance is defined twice"));
+                return Err(throw(
+                    ctx,
+                    "pipeline(): the module entrance is defined twice",
+                ));
             }
             let layout = Layout::new(format!("{} (entrance)", module.display()));
             *module.entrance.borrow_mut() = Some(layout.clone());
@@ -221,9 +254,15 @@ pub fn pipeline<'js>(ctx: &Ctx<'js>, b: &Rc<Builder>, args: &[Value<'js>]) -> Re
 
 pub fn to<'js>(ctx: &Ctx<'js>, b: &Rc<Builder>, args: &[Value<'js>]) -> Result<()> {
     let Some(target) = b.pending_to.borrow_mut().pop() else {
-        return Err(throw(ctx, "to(): there is no joint filter waiting for a sub-pipeline"));
+        return Err(throw(
+            ctx,
+            "to(): there is no joint filter waiting for a sub-pipeline",
+        ));
     };
-    let v = args.first().cloned().unwrap_or_else(|| Value::new_undefined(ctx.clone()));
+    let v = args
+        .first()
+        .cloned()
+        .unwrap_or_else(|| Value::new_undefined(ctx.clone()));
     let r = layout_ref(ctx, b, &v, "to()")?;
     match r.get() {
         Some(l) => target.resolve(l.clone()),
@@ -241,7 +280,9 @@ pub fn to<'js>(ctx: &Ctx<'js>, b: &Rc<Builder>, args: &[Value<'js>]) -> Result<(
 
 pub fn export<'js>(ctx: &Ctx<'js>, b: &Rc<Builder>, args: &[Value<'js>]) -> Result<()> {
     let p = prog(ctx)?;
-    let module = p.module(b.module).ok_or_else(|| throw(ctx, "export(): no module"))?;
+    let module = p
+        .module(b.module)
+        .ok_or_else(|| throw(ctx, "export(): no module"))?;
     let ns = args
         .first()
         .and_then(|v| v.as_string())
@@ -255,13 +296,24 @@ pub fn export<'js>(ctx: &Ctx<'js>, b: &Rc<Builder>, args: &[Value<'js>]) -> Resu
         let key = key?;
         let init: Value = vars.get(&key)?;
         if p.exports.borrow().contains_key(&(ns.clone(), key.clone())) {
-            return Err(throw(ctx, format!("export(): duplicated variable exporting name '{key}' in namespace '{ns}'")));
+            return Err(throw(
+                ctx,
+                format!("export(): duplicated variable exporting name '{key}' in namespace '{ns}'"),
+            ));
         }
         if module.vars.borrow().contains_key(&key) {
-            return Err(throw(ctx, format!("export(): variable '{key}' is already defined in {}", module.display())));
+            return Err(throw(
+                ctx,
+                format!(
+                    "export(): variable '{key}' is already defined in {}",
+                    module.display()
+                ),
+            ));
         }
         let slot = p.new_slot(ctx, init);
-        p.exports.borrow_mut().insert((ns.clone(), key.clone()), slot);
+        p.exports
+            .borrow_mut()
+            .insert((ns.clone(), key.clone()), slot);
         module.vars.borrow_mut().insert(key.clone(), slot);
         p.define_var(ctx, &module, &key, slot)?;
     }
@@ -270,7 +322,9 @@ pub fn export<'js>(ctx: &Ctx<'js>, b: &Rc<Builder>, args: &[Value<'js>]) -> Resu
 
 pub fn import<'js>(ctx: &Ctx<'js>, b: &Rc<Builder>, args: &[Value<'js>]) -> Result<()> {
     let p = prog(ctx)?;
-    let module = p.module(b.module).ok_or_else(|| throw(ctx, "import(): no module"))?;
+    let module = p
+        .module(b.module)
+        .ok_or_else(|| throw(ctx, "import(): no module"))?;
     let vars = args
         .first()
         .and_then(|v| v.as_object())
@@ -280,7 +334,12 @@ pub fn import<'js>(ctx: &Ctx<'js>, b: &Rc<Builder>, args: &[Value<'js>]) -> Resu
         let ns: Value = vars.get(&key)?;
         let ns = ns
             .as_string()
-            .ok_or_else(|| throw(ctx, format!("import(): namespace of '{key}' must be a string")))?
+            .ok_or_else(|| {
+                throw(
+                    ctx,
+                    format!("import(): namespace of '{key}' must be a string"),
+                )
+            })?
             .to_string()?;
         module.imports.borrow_mut().push((key, ns));
     }
@@ -301,12 +360,19 @@ pub fn on_end<'js>(ctx: &Ctx<'js>, b: &Rc<Builder>, args: &[Value<'js>]) -> Resu
 }
 
 /// Config-time `repeat(count | array, ($, value, index) => ...)`.
-pub fn repeat<'js>(ctx: &Ctx<'js>, this: &Class<'js, Configuration>, args: &[Value<'js>]) -> Result<()> {
+pub fn repeat<'js>(
+    ctx: &Ctx<'js>,
+    this: &Class<'js, Configuration>,
+    args: &[Value<'js>],
+) -> Result<()> {
     let f = args
         .get(1)
         .and_then(|v| v.as_function())
         .ok_or_else(|| throw(ctx, "repeat(): expected a function as the second argument"))?;
-    let first = args.first().cloned().unwrap_or_else(|| Value::new_undefined(ctx.clone()));
+    let first = args
+        .first()
+        .cloned()
+        .unwrap_or_else(|| Value::new_undefined(ctx.clone()));
     if let Some(arr) = first.as_array() {
         for (i, v) in arr.iter::<Value>().enumerate() {
             f.call::<_, Value>((this.clone(), v?, i))?;
@@ -331,7 +397,10 @@ pub fn install<'js>(ctx: &Ctx<'js>) -> Result<()> {
         let run = row.1;
         let f = Function::new(
             ctx.clone(),
-            move |ctx: Ctx<'js>, this: This<Class<'js, Configuration>>, args: Rest<Value<'js>>| -> Result<Class<'js, Configuration>> {
+            move |ctx: Ctx<'js>,
+                  this: This<Class<'js, Configuration>>,
+                  args: Rest<Value<'js>>|
+                  -> Result<Class<'js, Configuration>> {
                 let builder = this.0.borrow().builder.clone();
                 run(&ctx, &builder, &this.0, args.0)?;
                 Ok(this.0)

@@ -106,7 +106,9 @@ fn drain_jobs(ctx: &Ctx<'_>) {
     while ctx.execute_pending_job() {
         n += 1;
         if n > 1_000_000 {
-            tracing::error!("[script] promise jobs keep scheduling more jobs; giving up this round");
+            tracing::error!(
+                "[script] promise jobs keep scheduling more jobs; giving up this round"
+            );
             break;
         }
     }
@@ -116,12 +118,18 @@ fn drain_jobs(ctx: &Ctx<'_>) {
 fn location_of(stack: &str) -> Option<String> {
     for line in stack.lines() {
         let line = line.trim();
-        let Some(rest) = line.strip_prefix("at ") else { continue };
+        let Some(rest) = line.strip_prefix("at ") else {
+            continue;
+        };
         let loc = match (rest.rfind('('), rest.rfind(')')) {
             (Some(a), Some(b)) if b > a => &rest[a + 1..b],
             _ => rest,
         };
-        if loc.contains(':') && !loc.starts_with("native") && !loc.contains("<prelude>") && !loc.contains("eval_script") {
+        if loc.contains(':')
+            && !loc.starts_with("native")
+            && !loc.contains("<prelude>")
+            && !loc.contains("eval_script")
+        {
             return Some(loc.to_string());
         }
     }

@@ -75,14 +75,23 @@ impl Worker {
     /// Creates the JS engine on this thread and loads the program. Errors are one line,
     /// with `file:line:col` where the script is at fault.
     pub fn load(cfg: &WorkerConfig) -> Result<Worker, String> {
-        let runtime = std::mem::ManuallyDrop::new(rquickjs::Runtime::new().map_err(|e| e.to_string())?);
+        let runtime =
+            std::mem::ManuallyDrop::new(rquickjs::Runtime::new().map_err(|e| e.to_string())?);
         runtime.set_max_stack_size(1 << 20);
-        let context = std::mem::ManuallyDrop::new(rquickjs::Context::full(&runtime).map_err(|e| e.to_string())?);
+        let context = std::mem::ManuallyDrop::new(
+            rquickjs::Context::full(&runtime).map_err(|e| e.to_string())?,
+        );
         let (root, entry_path, entry_source) = match &cfg.entry {
             Entry::File(p) => {
                 let root = p
                     .parent()
-                    .map(|d| if d.as_os_str().is_empty() { PathBuf::from(".") } else { d.to_path_buf() })
+                    .map(|d| {
+                        if d.as_os_str().is_empty() {
+                            PathBuf::from(".")
+                        } else {
+                            d.to_path_buf()
+                        }
+                    })
                     .unwrap_or_else(|| PathBuf::from("."));
                 let name = p
                     .file_name()
@@ -115,11 +124,17 @@ impl Worker {
         let set_cur = context.with(|ctx| -> Result<Persistent<Function<'static>>, String> {
             let err = |e: rquickjs::Error| js::describe_exception(&ctx, e);
             ctx.globals()
-                .set("Data", rquickjs::Class::<api::data::JsData>::create_constructor(&ctx).map_err(err)?)
+                .set(
+                    "Data",
+                    rquickjs::Class::<api::data::JsData>::create_constructor(&ctx).map_err(err)?,
+                )
                 .map_err(err)?;
             rquickjs::Class::<api::timeout::Timeout>::define(&ctx.globals()).map_err(err)?;
             let host = Object::new(ctx.clone()).map_err(err)?;
-            let codes: Vec<&str> = weir_engine::ErrorCode::ALL.iter().map(|c| c.name()).collect();
+            let codes: Vec<&str> = weir_engine::ErrorCode::ALL
+                .iter()
+                .map(|c| c.name())
+                .collect();
             host.set("errorCodes", codes).map_err(err)?;
             let mut opts = rquickjs::context::EvalOptions::default();
             opts.global = true;
@@ -129,17 +144,35 @@ impl Worker {
             let api: Object = f.call((host,)).map_err(err)?;
             let get = |k: &str| -> Result<Function, String> { api.get(k).map_err(err) };
             value::install_classes(value::Classes {
-                message_start: Persistent::save(&ctx, api.get::<_, rquickjs::Constructor>("MessageStart").map_err(err)?),
-                message_end: Persistent::save(&ctx, api.get::<_, rquickjs::Constructor>("MessageEnd").map_err(err)?),
-                stream_end: Persistent::save(&ctx, api.get::<_, rquickjs::Constructor>("StreamEnd").map_err(err)?),
-                message: Persistent::save(&ctx, api.get::<_, rquickjs::Constructor>("Message").map_err(err)?),
+                message_start: Persistent::save(
+                    &ctx,
+                    api.get::<_, rquickjs::Constructor>("MessageStart")
+                        .map_err(err)?,
+                ),
+                message_end: Persistent::save(
+                    &ctx,
+                    api.get::<_, rquickjs::Constructor>("MessageEnd")
+                        .map_err(err)?,
+                ),
+                stream_end: Persistent::save(
+                    &ctx,
+                    api.get::<_, rquickjs::Constructor>("StreamEnd")
+                        .map_err(err)?,
+                ),
+                message: Persistent::save(
+                    &ctx,
+                    api.get::<_, rquickjs::Constructor>("Message")
+                        .map_err(err)?,
+                ),
             });
             *program.define_var.borrow_mut() = Some(Persistent::save(&ctx, get("defineVar")?));
             api::pipy::install(&ctx, &cfg.argv, cfg.thread_id, cfg.concurrency).map_err(err)?;
             config::install(&ctx).map_err(err)?;
             let scopes = Array::new(ctx.clone()).map_err(err)?;
             ctx.globals().set("__weir_scopes", scopes).map_err(err)?;
-            let _ = ctx.eval::<(), _>("Object.defineProperty(globalThis, '__weir_scopes', {enumerable: false})");
+            let _ = ctx.eval::<(), _>(
+                "Object.defineProperty(globalThis, '__weir_scopes', {enumerable: false})",
+            );
             // Slot 0 is __inbound.
             program.new_slot(&ctx, Value::new_null(ctx.clone()));
             Ok(Persistent::save(&ctx, get("setCur")?))
@@ -191,7 +224,12 @@ impl Worker {
 
     /// The listening addresses the program declared (for `--check` and logs).
     pub fn listen_addresses(&self) -> Vec<std::net::SocketAddr> {
-        self.program.listens.borrow().iter().filter_map(|l| l.addr).collect()
+        self.program
+            .listens
+            .borrow()
+            .iter()
+            .filter_map(|l| l.addr)
+            .collect()
     }
 
     /// Opens the listeners and starts the tasks. Must run inside the worker's `LocalSet`.
@@ -352,7 +390,11 @@ fn start_task(when: &TaskWhen, layout: Rc<Layout>) {
 
 impl Program {
     fn load_source(&self, ctx: &Ctx<'_>, path: &str, source: &str) -> Result<usize, String> {
-        let dir = std::env::temp_dir().join(format!("weir-eval-{}-{}", std::process::id(), self.thread_id));
+        let dir = std::env::temp_dir().join(format!(
+            "weir-eval-{}-{}",
+            std::process::id(),
+            self.thread_id
+        ));
         let _ = dir;
         // Inline scripts are evaluated from memory under a made-up codebase path.
         self.load_text(ctx, path, source)
@@ -363,14 +405,22 @@ impl Program {
     fn bind(&self, ctx: &Ctx<'_>) -> Result<(), String> {
         for m in self.modules.borrow().iter() {
             for (name, ns) in m.imports.borrow().iter() {
-                let slot = self.exports.borrow().get(&(ns.clone(), name.clone())).copied();
+                let slot = self
+                    .exports
+                    .borrow()
+                    .get(&(ns.clone(), name.clone()))
+                    .copied();
                 match slot {
                     Some(slot) => {
                         if m.vars.borrow().contains_key(name) {
-                            return Err(format!("{}: cannot import variable {name}: already defined in this module", m.display()));
+                            return Err(format!(
+                                "{}: cannot import variable {name}: already defined in this module",
+                                m.display()
+                            ));
                         }
                         m.vars.borrow_mut().insert(name.clone(), slot);
-                        self.define_var(ctx, m, name, slot).map_err(|e| e.to_string())?;
+                        self.define_var(ctx, m, name, slot)
+                            .map_err(|e| e.to_string())?;
                     }
                     None => {
                         return Err(format!("{}: cannot import variable {name} from namespace '{ns}': nothing exports it", m.display()));
@@ -380,7 +430,9 @@ impl Program {
         }
         for pending in self.pending.borrow().iter() {
             let module_id = pending.in_module.unwrap_or(pending.module);
-            let Some(m) = self.module(module_id) else { continue };
+            let Some(m) = self.module(module_id) else {
+                continue;
+            };
             let found = if pending.name.is_empty() {
                 m.entrance.borrow().clone()
             } else {
@@ -389,11 +441,21 @@ impl Program {
             match found {
                 Some(l) => pending.target.resolve(l),
                 None if pending.name.is_empty() => {
-                    return Err(format!("{}: module has no entrance pipeline (pipeline() with no name)", m.display()));
+                    return Err(format!(
+                        "{}: module has no entrance pipeline (pipeline() with no name)",
+                        m.display()
+                    ));
                 }
                 None => {
-                    let from = self.module(pending.module).map(|x| x.display().to_string()).unwrap_or_default();
-                    return Err(format!("{from}: pipeline '{}' not found in {}", pending.name, m.display()));
+                    let from = self
+                        .module(pending.module)
+                        .map(|x| x.display().to_string())
+                        .unwrap_or_default();
+                    return Err(format!(
+                        "{from}: pipeline '{}' not found in {}",
+                        pending.name,
+                        m.display()
+                    ));
                 }
             }
         }

@@ -172,7 +172,13 @@ impl Program {
     }
 
     /// Makes `name` in `module` read and write `slot` of the current stream.
-    pub fn define_var<'js>(&self, ctx: &Ctx<'js>, module: &Module, name: &str, slot: usize) -> rquickjs::Result<()> {
+    pub fn define_var<'js>(
+        &self,
+        ctx: &Ctx<'js>,
+        module: &Module,
+        name: &str,
+        slot: usize,
+    ) -> rquickjs::Result<()> {
         let f = self
             .define_var
             .borrow()
@@ -233,7 +239,12 @@ impl Program {
 
 /// Evaluates a legacy module body inside its scope. The wrapper sits on the first line so
 /// line numbers in errors match the file.
-fn eval_module<'js>(ctx: &Ctx<'js>, id: usize, file: &str, source: &str) -> rquickjs::Result<Value<'js>> {
+fn eval_module<'js>(
+    ctx: &Ctx<'js>,
+    id: usize,
+    file: &str,
+    source: &str,
+) -> rquickjs::Result<Value<'js>> {
     let body = match source.strip_prefix("#!") {
         Some(rest) => format!("//{rest}"),
         None => source.to_string(),
@@ -247,7 +258,11 @@ fn eval_module<'js>(ctx: &Ctx<'js>, id: usize, file: &str, source: &str) -> rqui
 }
 
 /// Evaluates a file as one expression (for `pipy.solve`), with no module scope.
-pub fn eval_expression<'js>(ctx: &Ctx<'js>, file: &str, source: &str) -> rquickjs::Result<Value<'js>> {
+pub fn eval_expression<'js>(
+    ctx: &Ctx<'js>,
+    file: &str,
+    source: &str,
+) -> rquickjs::Result<Value<'js>> {
     let body = match source.strip_prefix("#!") {
         Some(rest) => format!("//{rest}"),
         None => source.to_string(),

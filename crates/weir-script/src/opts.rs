@@ -8,7 +8,12 @@ use weir_engine::options::{parse_size, parse_time, seconds};
 use crate::config::throw;
 
 /// A time option: a number of seconds or a string like `'5s'`; `None` when absent.
-pub fn time<'js>(ctx: &Ctx<'js>, o: &Object<'js>, key: &str, what: &str) -> Result<Option<Duration>> {
+pub fn time<'js>(
+    ctx: &Ctx<'js>,
+    o: &Object<'js>,
+    key: &str,
+    what: &str,
+) -> Result<Option<Duration>> {
     let v: Value = o.get(key)?;
     time_value(ctx, &v, &format!("{what}: option '{key}'"))
 }
@@ -22,7 +27,10 @@ pub fn time_value<'js>(ctx: &Ctx<'js>, v: &Value<'js>, what: &str) -> Result<Opt
     } else if let Some(s) = v.as_string() {
         parse_time(&s.to_string()?)
     } else {
-        return Err(throw(ctx, format!("{what}: expected a time like 5 or '5s'")));
+        return Err(throw(
+            ctx,
+            format!("{what}: expected a time like 5 or '5s'"),
+        ));
     };
     r.map(Some).map_err(|e| throw(ctx, format!("{what}: {e}")))
 }
@@ -36,17 +44,29 @@ pub fn size<'js>(ctx: &Ctx<'js>, o: &Object<'js>, key: &str, what: &str) -> Resu
         if n >= 0.0 && n.is_finite() {
             Ok(n as u64)
         } else {
-            return Err(throw(ctx, format!("{what}: option '{key}' must not be negative")));
+            return Err(throw(
+                ctx,
+                format!("{what}: option '{key}' must not be negative"),
+            ));
         }
     } else if let Some(s) = v.as_string() {
         parse_size(&s.to_string()?)
     } else {
-        return Err(throw(ctx, format!("{what}: option '{key}' expects a size like 65536 or '64k'")));
+        return Err(throw(
+            ctx,
+            format!("{what}: option '{key}' expects a size like 65536 or '64k'"),
+        ));
     };
-    r.map(Some).map_err(|e| throw(ctx, format!("{what}: option '{key}': {e}")))
+    r.map(Some)
+        .map_err(|e| throw(ctx, format!("{what}: option '{key}': {e}")))
 }
 
-pub fn boolean<'js>(ctx: &Ctx<'js>, o: &Object<'js>, key: &str, what: &str) -> Result<Option<bool>> {
+pub fn boolean<'js>(
+    ctx: &Ctx<'js>,
+    o: &Object<'js>,
+    key: &str,
+    what: &str,
+) -> Result<Option<bool>> {
     let v: Value = o.get(key)?;
     if v.is_undefined() || v.is_null() {
         return Ok(None);
@@ -67,7 +87,11 @@ pub fn number<'js>(ctx: &Ctx<'js>, o: &Object<'js>, key: &str, what: &str) -> Re
         .ok_or_else(|| throw(ctx, format!("{what}: option '{key}' expects a number")))
 }
 
-pub fn listen_options<'js>(ctx: &Ctx<'js>, o: &Object<'js>, out: &mut weir_net::ListenOptions) -> Result<()> {
+pub fn listen_options<'js>(
+    ctx: &Ctx<'js>,
+    o: &Object<'js>,
+    out: &mut weir_net::ListenOptions,
+) -> Result<()> {
     const W: &str = "listen()";
     if let Some(n) = number(ctx, o, "maxConnections", W)? {
         out.max_connections = (n > 0.0).then_some(n as usize);
@@ -88,13 +112,20 @@ pub fn listen_options<'js>(ctx: &Ctx<'js>, o: &Object<'js>, out: &mut weir_net::
     }
     if let Some(p) = o.get::<_, Option<String>>("protocol")? {
         if p != "tcp" {
-            return Err(throw(ctx, format!("{W}: protocol '{p}' is not supported yet (only 'tcp')")));
+            return Err(throw(
+                ctx,
+                format!("{W}: protocol '{p}' is not supported yet (only 'tcp')"),
+            ));
         }
     }
     Ok(())
 }
 
-pub fn connect_options<'js>(ctx: &Ctx<'js>, o: &Object<'js>, out: &mut weir_net::ConnectOptions) -> Result<()> {
+pub fn connect_options<'js>(
+    ctx: &Ctx<'js>,
+    o: &Object<'js>,
+    out: &mut weir_net::ConnectOptions,
+) -> Result<()> {
     const W: &str = "connect()";
     out.connect_timeout = time(ctx, o, "connectTimeout", W)?.filter(|t| !t.is_zero());
     out.read_timeout = time(ctx, o, "readTimeout", W)?.filter(|t| !t.is_zero());
@@ -126,7 +157,10 @@ pub fn connect_options<'js>(ctx: &Ctx<'js>, o: &Object<'js>, out: &mut weir_net:
     }
     if let Some(p) = o.get::<_, Option<String>>("protocol")? {
         if p != "tcp" {
-            return Err(throw(ctx, format!("{W}: protocol '{p}' is not supported yet (only 'tcp')")));
+            return Err(throw(
+                ctx,
+                format!("{W}: protocol '{p}' is not supported yet (only 'tcp')"),
+            ));
         }
     }
     Ok(())

@@ -9,7 +9,9 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use rquickjs::{Class, Constructor, Ctx, Object, Persistent, Result, Value};
-use weir_engine::{ErrorCode, Event, Head, HeadValue, Message, MessageEnd, MessageStart, StreamEnd};
+use weir_engine::{
+    ErrorCode, Event, Head, HeadValue, Message, MessageEnd, MessageStart, StreamEnd,
+};
 
 use crate::api::data::{new_data, to_data, JsData};
 
@@ -109,7 +111,11 @@ pub fn message_to_js<'js>(ctx: &Ctx<'js>, msg: &Message) -> Result<Value<'js>> {
     let c = classes(ctx)?;
     let k = c.message.clone().restore(ctx)?;
     let body = new_data(ctx, msg.body.clone())?;
-    let obj: Object = k.construct((head_to_js(ctx, &msg.head)?, body, head_to_js(ctx, &msg.tail)?))?;
+    let obj: Object = k.construct((
+        head_to_js(ctx, &msg.head)?,
+        body,
+        head_to_js(ctx, &msg.tail)?,
+    ))?;
     obj.set("payload", head_to_js(ctx, &msg.payload)?)?;
     Ok(obj.into_value())
 }
@@ -130,7 +136,11 @@ pub fn to_output<'js>(ctx: &Ctx<'js>, v: Value<'js>) -> std::result::Result<Outp
     Ok(Output::Events(out))
 }
 
-pub fn push_events<'js>(ctx: &Ctx<'js>, v: Value<'js>, out: &mut Vec<Event>) -> std::result::Result<(), String> {
+pub fn push_events<'js>(
+    ctx: &Ctx<'js>,
+    v: Value<'js>,
+    out: &mut Vec<Event>,
+) -> std::result::Result<(), String> {
     if v.is_undefined() || v.is_null() {
         return Ok(());
     }
@@ -163,7 +173,10 @@ pub fn push_events<'js>(ctx: &Ctx<'js>, v: Value<'js>, out: &mut Vec<Event>) -> 
         let error = match err.as_string() {
             Some(s) => {
                 let name = s.to_string().map_err(|e| e.to_string())?;
-                Some(ErrorCode::parse(&name).ok_or_else(|| format!("unknown StreamEnd error '{name}'"))?)
+                Some(
+                    ErrorCode::parse(&name)
+                        .ok_or_else(|| format!("unknown StreamEnd error '{name}'"))?,
+                )
             }
             None => None,
         };

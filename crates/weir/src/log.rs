@@ -14,7 +14,12 @@ where
     S: Subscriber + for<'a> LookupSpan<'a>,
     N: for<'a> FormatFields<'a> + 'static,
 {
-    fn format_event(&self, ctx: &FmtContext<'_, S, N>, mut w: Writer<'_>, event: &Event<'_>) -> fmt::Result {
+    fn format_event(
+        &self,
+        ctx: &FmtContext<'_, S, N>,
+        mut w: Writer<'_>,
+        event: &Event<'_>,
+    ) -> fmt::Result {
         let now = chrono::Local::now();
         let level = match *event.metadata().level() {
             Level::ERROR => "ERR",
@@ -37,7 +42,11 @@ pub fn init(level: &str) -> Result<(), String> {
         "info" => Level::INFO,
         "warn" => Level::WARN,
         "error" => Level::ERROR,
-        other => return Err(format!("invalid --log-level '{other}' (debug, info, warn or error)")),
+        other => {
+            return Err(format!(
+                "invalid --log-level '{other}' (debug, info, warn or error)"
+            ))
+        }
     };
     tracing_subscriber::fmt()
         .with_max_level(max)

@@ -54,7 +54,9 @@ fn split_args() -> (Vec<String>, Vec<String>) {
 
 fn entry(cli: &Cli) -> Result<Entry, String> {
     let Some(target) = &cli.target else {
-        return Err("no script given (usage: weir [options] <script.js> | -e '<script>')".to_string());
+        return Err(
+            "no script given (usage: weir [options] <script.js> | -e '<script>')".to_string(),
+        );
     };
     if cli.eval {
         return Ok(Entry::Source(target.clone()));
@@ -78,7 +80,11 @@ fn main() -> ExitCode {
         Ok(c) => c,
         Err(e) => {
             let _ = e.print();
-            return if e.use_stderr() { ExitCode::from(2) } else { ExitCode::SUCCESS };
+            return if e.use_stderr() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            };
         }
     };
     if let Err(e) = log::init(&cli.log_level) {
@@ -93,7 +99,9 @@ fn main() -> ExitCode {
         }
     };
     let threads = match cli.threads.as_str() {
-        "max" => std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
+        "max" => std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1),
         n => match n.parse::<usize>() {
             Ok(n) if n >= 1 => n,
             _ => {
@@ -153,7 +161,10 @@ fn run(config: WorkerConfig, threads: usize, no_graph: bool) -> ExitCode {
         let handle = std::thread::Builder::new()
             .name(format!("weir-worker-{id}"))
             .spawn(move || {
-                let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+                let rt = match tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                {
                     Ok(rt) => rt,
                     Err(e) => {
                         let _ = tx.send(Status::Failed(format!("cannot start a runtime: {e}")));

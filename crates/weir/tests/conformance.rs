@@ -55,7 +55,8 @@ fn wait_started(child: &mut Child, timeout: Duration) -> Result<(), String> {
 }
 
 fn run_case(dir: &Path) -> Result<(), String> {
-    let expected = std::fs::read_to_string(dir.join("output")).map_err(|e| format!("no output file: {e}"))?;
+    let expected =
+        std::fs::read_to_string(dir.join("output")).map_err(|e| format!("no output file: {e}"))?;
     let actual = if dir.join("test.sh").is_file() {
         let mut child = Command::new(WEIR)
             .args(["--log-level=debug:thread", "--no-graph", "main.js"])
@@ -103,10 +104,16 @@ fn conformance() {
     let all = cases();
     assert!(!all.is_empty(), "no conformance cases found");
     for dir in &all {
-        let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = dir
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         let t = Instant::now();
         match run_case(dir) {
-            Ok(()) => eprintln!("conformance {name} ... ok ({:.1}s)", t.elapsed().as_secs_f64()),
+            Ok(()) => eprintln!(
+                "conformance {name} ... ok ({:.1}s)",
+                t.elapsed().as_secs_f64()
+            ),
             Err(e) => {
                 eprintln!("conformance {name} ... FAILED\n{e}");
                 failed.push(name);

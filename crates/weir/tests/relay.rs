@@ -28,7 +28,8 @@ fn free_port() -> u16 {
 }
 
 fn start(script: &str, threads: usize) -> Weir {
-    let dir = std::env::temp_dir().join(format!("weir-relay-{}-{}", std::process::id(), free_port()));
+    let dir =
+        std::env::temp_dir().join(format!("weir-relay-{}-{}", std::process::id(), free_port()));
     std::fs::create_dir_all(&dir).expect("temp dir");
     let file = dir.join("main.js");
     std::fs::write(&file, script).expect("script");
@@ -49,7 +50,8 @@ fn start(script: &str, threads: usize) -> Weir {
             }
         }
     });
-    rx.recv_timeout(Duration::from_secs(10)).expect("weir started");
+    rx.recv_timeout(Duration::from_secs(10))
+        .expect("weir started");
     Weir(child)
 }
 
@@ -68,7 +70,8 @@ fn pattern(i: u64) -> u8 {
 /// Sends TOTAL bytes to `port` and checks that exactly the same bytes come back.
 fn round_trip(port: u16) {
     let mut s = TcpStream::connect(("127.0.0.1", port)).expect("connect");
-    s.set_read_timeout(Some(Duration::from_secs(60))).expect("timeout");
+    s.set_read_timeout(Some(Duration::from_secs(60)))
+        .expect("timeout");
     let mut w = s.try_clone().expect("clone");
     let sender = std::thread::spawn(move || {
         let mut h = 0xcbf29ce484222325u64;
@@ -137,7 +140,10 @@ fn echo_1gib_two_threads() {
 fn relay_1gib_one_thread() {
     let backend = echo_backend();
     let port = free_port();
-    let _w = start(&format!("pipy().listen('127.0.0.1:{port}').connect('127.0.0.1:{backend}')"), 1);
+    let _w = start(
+        &format!("pipy().listen('127.0.0.1:{port}').connect('127.0.0.1:{backend}')"),
+        1,
+    );
     round_trip(port);
 }
 
@@ -145,6 +151,9 @@ fn relay_1gib_one_thread() {
 fn relay_1gib_two_threads() {
     let backend = echo_backend();
     let port = free_port();
-    let _w = start(&format!("pipy().listen('127.0.0.1:{port}').connect('127.0.0.1:{backend}')"), 2);
+    let _w = start(
+        &format!("pipy().listen('127.0.0.1:{port}').connect('127.0.0.1:{backend}')"),
+        2,
+    );
     round_trip(port);
 }

@@ -22,7 +22,9 @@ impl Filter for Dump {
     fn process(&mut self, cx: &FilterCx, evt: Event) {
         let ctx = cx.context().id;
         match &evt {
-            Event::Data(d) => tracing::info!("[dump] [{}] #{ctx} Data [{}] {:?}", self.tag, d.len(), d),
+            Event::Data(d) => {
+                tracing::info!("[dump] [{}] #{ctx} Data [{}] {:?}", self.tag, d.len(), d)
+            }
             other => tracing::info!("[dump] [{}] #{ctx} {:?}", self.tag, other),
         }
         cx.output(evt);

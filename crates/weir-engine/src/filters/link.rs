@@ -114,7 +114,9 @@ impl Filter for LinkFilter {
             State::Done => {}
             State::Choosing(_) => {
                 let ready = self.ready(&evt);
-                let State::Choosing(buffer) = &mut self.state else { return };
+                let State::Choosing(buffer) = &mut self.state else {
+                    return;
+                };
                 buffer.push(evt);
                 if !ready {
                     return;

@@ -41,7 +41,10 @@ pub fn to_data<'js>(ctx: &Ctx<'js>, v: &Value<'js>) -> Result<Data> {
     if let Some(n) = v.as_number() {
         return Ok(Data::from(n.to_string()));
     }
-    Err(Exception::throw_type(ctx, "expected a Data, a string or an array of bytes"))
+    Err(Exception::throw_type(
+        ctx,
+        "expected a Data, a string or an array of bytes",
+    ))
 }
 
 pub fn new_data<'js>(ctx: &Ctx<'js>, data: Data) -> Result<Value<'js>> {
@@ -49,7 +52,11 @@ pub fn new_data<'js>(ctx: &Ctx<'js>, data: Data) -> Result<Value<'js>> {
 }
 
 fn predicate<'js>(f: Function<'js>) -> impl FnMut(u8) -> bool + 'js {
-    move |b| f.call::<_, Value>((b,)).map(|v| truthy(&v)).unwrap_or(false)
+    move |b| {
+        f.call::<_, Value>((b,))
+            .map(|v| truthy(&v))
+            .unwrap_or(false)
+    }
 }
 
 pub fn truthy(v: &Value<'_>) -> bool {
@@ -97,12 +104,20 @@ impl JsData {
     }
 
     pub fn shift<'js>(&mut self, ctx: Ctx<'js>, n: f64) -> Result<Value<'js>> {
-        let n = if n.is_finite() && n > 0.0 { n as usize } else { 0 };
+        let n = if n.is_finite() && n > 0.0 {
+            n as usize
+        } else {
+            0
+        };
         new_data(&ctx, self.data.shift(n))
     }
 
     pub fn pop<'js>(&mut self, ctx: Ctx<'js>, n: f64) -> Result<Value<'js>> {
-        let n = if n.is_finite() && n > 0.0 { n as usize } else { 0 };
+        let n = if n.is_finite() && n > 0.0 {
+            n as usize
+        } else {
+            0
+        };
         new_data(&ctx, self.data.pop(n))
     }
 

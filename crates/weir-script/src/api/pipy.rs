@@ -29,8 +29,12 @@ pub fn show<'js>(ctx: &Ctx<'js>, args: &[Value<'js>]) -> String {
                 _ => out.push_str("[object]"),
             }
         } else {
-            let s: Result<rquickjs::String> = rquickjs::String::from_str(ctx.clone(), "")
-                .and_then(|_| rquickjs::convert::Coerced::<String>::from_js(ctx, v.clone()).map(|c| rquickjs::String::from_str(ctx.clone(), &c.0)).and_then(|x| x));
+            let s: Result<rquickjs::String> =
+                rquickjs::String::from_str(ctx.clone(), "").and_then(|_| {
+                    rquickjs::convert::Coerced::<String>::from_js(ctx, v.clone())
+                        .map(|c| rquickjs::String::from_str(ctx.clone(), &c.0))
+                        .and_then(|x| x)
+                });
             out.push_str(&s.ok().and_then(|s| s.to_string().ok()).unwrap_or_default());
         }
     }
@@ -53,14 +57,20 @@ fn pipy_call<'js>(ctx: Ctx<'js>, vars: Opt<Value<'js>>) -> Result<Class<'js, Con
             let key = key?;
             let init: Value = obj.get(&key)?;
             if module.vars.borrow().contains_key(&key) {
-                return Err(throw(&ctx, format!("pipy(): context variable '{key}' is defined twice")));
+                return Err(throw(
+                    &ctx,
+                    format!("pipy(): context variable '{key}' is defined twice"),
+                ));
             }
             let slot = p.new_slot(&ctx, init);
             module.vars.borrow_mut().insert(key.clone(), slot);
             p.define_var(&ctx, &module, &key, slot)?;
         }
     } else if !vars.is_undefined() && !vars.is_null() {
-        return Err(throw(&ctx, "pipy(): expected an object of context variables"));
+        return Err(throw(
+            &ctx,
+            "pipy(): expected an object of context variables",
+        ));
     }
     Class::instance(ctx.clone(), Configuration::new(module.id, None))
 }
@@ -81,7 +91,10 @@ fn solve<'js>(ctx: Ctx<'js>, path: String) -> Result<Value<'js>> {
         return v.clone().restore(&ctx);
     }
     if p.solving.borrow().contains(&path) {
-        return Err(throw(&ctx, format!("pipy.solve(): recursive solving of {path}")));
+        return Err(throw(
+            &ctx,
+            format!("pipy.solve(): recursive solving of {path}"),
+        ));
     }
     let source = p
         .read_file(&path)
@@ -91,13 +104,18 @@ fn solve<'js>(ctx: Ctx<'js>, path: String) -> Result<Value<'js>> {
     let r = eval_expression(&ctx, path.trim_start_matches('/'), &source);
     p.solving.borrow_mut().retain(|x| x != &path);
     let v = r?;
-    p.solved.borrow_mut().insert(path, Persistent::save(&ctx, v.clone()));
+    p.solved
+        .borrow_mut()
+        .insert(path, Persistent::save(&ctx, v.clone()));
     Ok(v)
 }
 
 fn exit<'js>(ctx: Ctx<'js>, code: Opt<Value<'js>>) -> Result<()> {
     let p = prog(&ctx)?;
-    let code = code.0.and_then(|v| v.as_number().or_else(|| v.as_int().map(f64::from))).unwrap_or(0.0) as i32;
+    let code = code
+        .0
+        .and_then(|v| v.as_number().or_else(|| v.as_int().map(f64::from)))
+        .unwrap_or(0.0) as i32;
     p.exit_code.set(Some(code));
     crate::request_exit(code);
     Ok(())
@@ -113,7 +131,12 @@ fn log_line<'js>(ctx: Ctx<'js>, level: &str, args: Rest<Value<'js>>) {
     }
 }
 
-pub fn install<'js>(ctx: &Ctx<'js>, argv: &[String], thread_id: usize, concurrency: usize) -> Result<()> {
+pub fn install<'js>(
+    ctx: &Ctx<'js>,
+    argv: &[String],
+    thread_id: usize,
+    concurrency: usize,
+) -> Result<()> {
     let g = ctx.globals();
     let pipy = Function::new(ctx.clone(), pipy_call)?.with_name("pipy")?;
     pipy.set("load", Function::new(ctx.clone(), load)?)?;
@@ -158,7 +181,9 @@ pub fn install<'js>(ctx: &Ctx<'js>, argv: &[String], thread_id: usize, concurren
     for level in ["log", "info", "debug", "warn", "error"] {
         console.set(
             level,
-            Function::new(ctx.clone(), move |ctx: Ctx<'js>, args: Rest<Value<'js>>| log_line(ctx, level, args))?,
+            Function::new(ctx.clone(), move |ctx: Ctx<'js>, args: Rest<Value<'js>>| {
+                log_line(ctx, level, args)
+            })?,
         )?;
     }
     g.set("console", console)?;

@@ -52,8 +52,18 @@ pub struct EventFactory {
     buffer_limit: Option<usize>,
 }
 
-pub fn add<'js>(ctx: &Ctx<'js>, b: &Rc<Builder>, method: &'static str, kind: Kind, mode: Mode, args: &[Value<'js>]) -> Result<()> {
-    let arg = args.first().cloned().unwrap_or_else(|| Value::new_undefined(ctx.clone()));
+pub fn add<'js>(
+    ctx: &Ctx<'js>,
+    b: &Rc<Builder>,
+    method: &'static str,
+    kind: Kind,
+    mode: Mode,
+    args: &[Value<'js>],
+) -> Result<()> {
+    let arg = args
+        .first()
+        .cloned()
+        .unwrap_or_else(|| Value::new_undefined(ctx.clone()));
     let action = if let Some(f) = arg.as_function() {
         Action::Call(Callback::new(ctx, f.clone()))
     } else if mode == Mode::Handle {
@@ -179,7 +189,10 @@ impl EventFilter {
                 match to_output(ctx, v.clone()) {
                     Ok(Output::Events(ev)) => Ok(Some(ev)),
                     Ok(Output::Promise(_)) => Ok(None),
-                    Err(_) => Err(format!("{method}(): expected events to be returned, not {}", type_name(&v))),
+                    Err(_) => Err(format!(
+                        "{method}(): expected events to be returned, not {}",
+                        type_name(&v)
+                    )),
                 }
             },
         );
@@ -193,7 +206,11 @@ impl EventFilter {
             }
             Ok(None) => {
                 // Paused: `after` goes out when the promise settles.
-                let after = if mode == Mode::Replace { Vec::new() } else { after };
+                let after = if mode == Mode::Replace {
+                    Vec::new()
+                } else {
+                    after
+                };
                 self.paused = Some(Paused {
                     after,
                     queued: Vec::new(),
@@ -204,7 +221,9 @@ impl EventFilter {
 
     /// A promise returned by the callback has settled.
     fn resume(&mut self, cx: &FilterCx, result: std::result::Result<Vec<Event>, ()>) {
-        let Some(paused) = self.paused.take() else { return };
+        let Some(paused) = self.paused.take() else {
+            return;
+        };
         match result {
             Err(()) => self.fail(cx),
             Ok(events) => {
@@ -284,7 +303,12 @@ impl Filter for EventFilter {
 
 /// Resumes the filter at `home` when `promise` settles; a fulfilled value becomes events in
 /// replace mode, a rejection ends the stream with `RuntimeError`.
-fn watch<'js>(ctx: &Ctx<'js>, promise: Promise<'js>, home: (std::rc::Weak<weir_engine::Pipeline>, usize), mode: Mode) -> std::result::Result<(), String> {
+fn watch<'js>(
+    ctx: &Ctx<'js>,
+    promise: Promise<'js>,
+    home: (std::rc::Weak<weir_engine::Pipeline>, usize),
+    mode: Mode,
+) -> std::result::Result<(), String> {
     let home = Rc::new(RefCell::new(Some(home)));
     let h1 = home.clone();
     let on_ok = Function::new(ctx.clone(), move |ctx: Ctx<'js>, v: Value<'js>| {
@@ -293,7 +317,9 @@ fn watch<'js>(ctx: &Ctx<'js>, promise: Promise<'js>, home: (std::rc::Weak<weir_e
             match push_events(&ctx, v.clone(), &mut ev) {
                 Ok(()) => Ok(ev),
                 Err(e) => {
-                    tracing::error!("[script] promise resolved to something that is not events: {e}");
+                    tracing::error!(
+                        "[script] promise resolved to something that is not events: {e}"
+                    );
                     Err(())
                 }
             }
@@ -323,7 +349,9 @@ fn watch<'js>(ctx: &Ctx<'js>, promise: Promise<'js>, home: (std::rc::Weak<weir_e
 type Home = Rc<RefCell<Option<(std::rc::Weak<weir_engine::Pipeline>, usize)>>>;
 
 fn settle(home: &Home, result: std::result::Result<Vec<Event>, ()>) {
-    let Some((pipeline, index)) = home.borrow_mut().take() else { return };
+    let Some((pipeline, index)) = home.borrow_mut().take() else {
+        return;
+    };
     weir_engine::sched::defer(move || {
         if let Some(p) = pipeline.upgrade() {
             p.with_filter(index, |f, cx| {

@@ -97,7 +97,12 @@ fn plan_of<'js>(ctx: &Ctx<'js>, v: Value<'js>, assign: bool) -> Plan {
     if let Some(arr) = v.as_array() {
         let items = arr
             .iter::<Value>()
-            .map(|x| x.ok().and_then(|x| x.into_object()).filter(|_| assign).map(|o| Persistent::save(ctx, o)))
+            .map(|x| {
+                x.ok()
+                    .and_then(|x| x.into_object())
+                    .filter(|_| assign)
+                    .map(|o| Persistent::save(ctx, o))
+            })
             .collect();
         return Plan::Cloned(items);
     }
@@ -114,7 +119,10 @@ impl ForkFilter {
         let plan = match &self.init {
             Init::None => Plan::Shared,
             Init::Value(v) => crate::js::enter(Some(cx.context()), |ctx| {
-                v.clone().restore(ctx).map(|v| plan_of(ctx, v, assign)).unwrap_or(Plan::Shared)
+                v.clone()
+                    .restore(ctx)
+                    .map(|v| plan_of(ctx, v, assign))
+                    .unwrap_or(Plan::Shared)
             })
             .unwrap_or(Plan::Shared),
             Init::Call(cb) => {
@@ -155,11 +163,17 @@ impl ForkFilter {
 
 /// Sets the context variables named by `vars`' keys in `child` (era A fork initializers).
 fn assign_vars(child: &Rc<Context>, module: usize, vars: Persistent<Object<'static>>) {
-    let Some(p) = crate::module::program() else { return };
+    let Some(p) = crate::module::program() else {
+        return;
+    };
     let Some(m) = p.module(module) else { return };
-    let Some(slots) = child.data_as::<Slots>() else { return };
+    let Some(slots) = child.data_as::<Slots>() else {
+        return;
+    };
     crate::js::enter_keep(|ctx| {
-        let (Ok(vars), Ok(arr)) = (vars.restore(ctx), slots.0.clone().restore(ctx)) else { return };
+        let (Ok(vars), Ok(arr)) = (vars.restore(ctx), slots.0.clone().restore(ctx)) else {
+            return;
+        };
         let arr: Array = arr;
         for key in vars.keys::<String>().flatten() {
             let slot = m.vars.borrow().get(&key).copied();
@@ -169,7 +183,10 @@ fn assign_vars(child: &Rc<Context>, module: usize, vars: Persistent<Object<'stat
                         let _ = arr.set(slot, v);
                     }
                 }
-                None => tracing::warn!("[script] fork(): '{key}' is not a context variable of {}", m.display()),
+                None => tracing::warn!(
+                    "[script] fork(): '{key}' is not a context variable of {}",
+                    m.display()
+                ),
             }
         }
     });

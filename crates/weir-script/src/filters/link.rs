@@ -14,7 +14,12 @@ use crate::js::Callback;
 use crate::module::PendingName;
 use crate::value::event_to_js;
 
-fn named(ctx: &Ctx<'_>, b: &Rc<Builder>, name: String, in_module: Option<usize>) -> Result<Rc<LayoutRef>> {
+fn named(
+    ctx: &Ctx<'_>,
+    b: &Rc<Builder>,
+    name: String,
+    in_module: Option<usize>,
+) -> Result<Rc<LayoutRef>> {
     let r = LayoutRef::named(name.clone());
     prog(ctx)?.pending.borrow_mut().push(PendingName {
         target: r.clone(),
@@ -26,7 +31,11 @@ fn named(ctx: &Ctx<'_>, b: &Rc<Builder>, name: String, in_module: Option<usize>)
 }
 
 /// A script condition: `cond(evt)` is truthy.
-pub fn condition<'js>(ctx: &Ctx<'js>, f: &rquickjs::Function<'js>, what: &'static str) -> Condition {
+pub fn condition<'js>(
+    ctx: &Ctx<'js>,
+    f: &rquickjs::Function<'js>,
+    what: &'static str,
+) -> Condition {
     let cb = Callback::new(ctx, f.clone());
     Rc::new(move |cx, evt: &Event| {
         let evt = evt.clone();
@@ -41,7 +50,9 @@ pub fn condition<'js>(ctx: &Ctx<'js>, f: &rquickjs::Function<'js>, what: &'stati
 }
 
 pub fn link<'js>(ctx: &Ctx<'js>, b: &Rc<Builder>, args: &[Value<'js>]) -> Result<()> {
-    let first = args.first().ok_or_else(|| throw(ctx, "link(): expected a pipeline name"))?;
+    let first = args
+        .first()
+        .ok_or_else(|| throw(ctx, "link(): expected a pipeline name"))?;
     let choice = if args.len() >= 2 {
         // Before 0.90: link(name1, cond1, name2, cond2, ..., defaultName)
         let mut arms = Vec::new();
@@ -49,7 +60,12 @@ pub fn link<'js>(ctx: &Ctx<'js>, b: &Rc<Builder>, args: &[Value<'js>]) -> Result
         while i < args.len() {
             let name = args[i]
                 .as_string()
-                .ok_or_else(|| throw(ctx, "link(): expected pipeline names between the conditions"))?
+                .ok_or_else(|| {
+                    throw(
+                        ctx,
+                        "link(): expected pipeline names between the conditions",
+                    )
+                })?
                 .to_string()?;
             let layout = Some(named(ctx, b, name, None)?);
             let cond = match args.get(i + 1) {
@@ -69,9 +85,12 @@ pub fn link<'js>(ctx: &Ctx<'js>, b: &Rc<Builder>, args: &[Value<'js>]) -> Result
         let cb = Callback::new(ctx, f.clone());
         let module = b.module;
         let chooser: Chooser = Rc::new(move |cx, _evt| {
-            let name = cb.call(cx.context(), "link()", |_| Ok(Vec::new()), |_, v| {
-                Ok(v.as_string().and_then(|s| s.to_string().ok()))
-            })?;
+            let name = cb.call(
+                cx.context(),
+                "link()",
+                |_| Ok(Vec::new()),
+                |_, v| Ok(v.as_string().and_then(|s| s.to_string().ok())),
+            )?;
             let Some(name) = name else { return Ok(None) };
             let p = crate::module::program().ok_or(())?;
             let m = p.module(module).ok_or(())?;
@@ -79,7 +98,10 @@ pub fn link<'js>(ctx: &Ctx<'js>, b: &Rc<Builder>, args: &[Value<'js>]) -> Result
             match found {
                 Some(l) => Ok(Some(l)),
                 None => {
-                    tracing::error!("[script] link(): pipeline '{name}' not found in {}", m.display());
+                    tracing::error!(
+                        "[script] link(): pipeline '{name}' not found in {}",
+                        m.display()
+                    );
                     Err(())
                 }
             }
@@ -103,10 +125,18 @@ pub fn use_module<'js>(ctx: &Ctx<'js>, b: &Rc<Builder>, args: &[Value<'js>]) -> 
     let file = args
         .first()
         .and_then(|v| v.as_string())
-        .ok_or_else(|| throw(ctx, "use(): expected a module file name (the list form is not supported yet)"))?
+        .ok_or_else(|| {
+            throw(
+                ctx,
+                "use(): expected a module file name (the list form is not supported yet)",
+            )
+        })?
         .to_string()?;
     if file.ends_with(".so") {
-        return Err(throw(ctx, format!("use(): native modules ({file}) are not supported yet")));
+        return Err(throw(
+            ctx,
+            format!("use(): native modules ({file}) are not supported yet"),
+        ));
     }
     let p = prog(ctx)?;
     let id = p.load_module(ctx, &file).map_err(|e| throw(ctx, e))?;
@@ -192,7 +222,12 @@ pub fn branch<'js>(
     )
 }
 
-fn arm_layout<'js>(ctx: &Ctx<'js>, b: &Rc<Builder>, v: &Value<'js>, method: &str) -> Result<Option<Rc<LayoutRef>>> {
+fn arm_layout<'js>(
+    ctx: &Ctx<'js>,
+    b: &Rc<Builder>,
+    v: &Value<'js>,
+    method: &str,
+) -> Result<Option<Rc<LayoutRef>>> {
     if v.is_null() || v.is_undefined() {
         return Ok(None);
     }

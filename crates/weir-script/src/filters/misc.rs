@@ -12,7 +12,9 @@ use crate::config::{throw, Builder};
 use crate::js::Callback;
 
 pub fn connect<'js>(ctx: &Ctx<'js>, b: &Rc<Builder>, args: &[Value<'js>]) -> Result<()> {
-    let first = args.first().ok_or_else(|| throw(ctx, "connect(): expected a target 'host:port'"))?;
+    let first = args
+        .first()
+        .ok_or_else(|| throw(ctx, "connect(): expected a target 'host:port'"))?;
     let target = if let Some(s) = first.as_string() {
         ConnectTarget::Fixed(s.to_string()?)
     } else if let Some(n) = first.as_number().or_else(|| first.as_int().map(f64::from)) {
@@ -20,18 +22,29 @@ pub fn connect<'js>(ctx: &Ctx<'js>, b: &Rc<Builder>, args: &[Value<'js>]) -> Res
     } else if let Some(f) = first.as_function() {
         let cb = Callback::new(ctx, f.clone());
         ConnectTarget::Dynamic(Rc::new(move |cx| {
-            cb.call(cx.context(), "connect()", |_| Ok(Vec::new()), |_, v| {
-                if let Some(s) = v.as_string() {
-                    s.to_string().map_err(|e| e.to_string())
-                } else if let Some(n) = v.as_number().or_else(|| v.as_int().map(f64::from)) {
-                    Ok(format!("127.0.0.1:{n}"))
-                } else {
-                    Err(format!("connect(): the target must be a 'host:port' string, not {}", crate::value::type_name(&v)))
-                }
-            })
+            cb.call(
+                cx.context(),
+                "connect()",
+                |_| Ok(Vec::new()),
+                |_, v| {
+                    if let Some(s) = v.as_string() {
+                        s.to_string().map_err(|e| e.to_string())
+                    } else if let Some(n) = v.as_number().or_else(|| v.as_int().map(f64::from)) {
+                        Ok(format!("127.0.0.1:{n}"))
+                    } else {
+                        Err(format!(
+                            "connect(): the target must be a 'host:port' string, not {}",
+                            crate::value::type_name(&v)
+                        ))
+                    }
+                },
+            )
         }))
     } else {
-        return Err(throw(ctx, "connect(): expected a target 'host:port' or a function"));
+        return Err(throw(
+            ctx,
+            "connect(): expected a target 'host:port' or a function",
+        ));
     };
     let mut options = ConnectOptions::default();
     if let Some(o) = args.get(1).and_then(|v| v.as_object()) {
@@ -54,11 +67,16 @@ pub fn replay<'js>(ctx: &Ctx<'js>, b: &Rc<Builder>, args: &[Value<'js>]) -> Resu
         if let Some(f) = d.as_function() {
             let cb = Callback::new(ctx, f.clone());
             delay = Rc::new(move |cx| {
-                cb.call(cx.context(), "replay() delay", |_| Ok(Vec::new()), |ctx, v| {
-                    crate::opts::time_value(ctx, &v, "replay() delay")
-                        .map_err(|e| e.to_string())
-                        .map(|d| d.unwrap_or_default())
-                })
+                cb.call(
+                    cx.context(),
+                    "replay() delay",
+                    |_| Ok(Vec::new()),
+                    |ctx, v| {
+                        crate::opts::time_value(ctx, &v, "replay() delay")
+                            .map_err(|e| e.to_string())
+                            .map(|d| d.unwrap_or_default())
+                    },
+                )
                 .unwrap_or_default()
             });
         } else if let Some(t) = crate::opts::time_value(ctx, &d, "replay(): option 'delay'")? {
@@ -71,7 +89,11 @@ pub fn replay<'js>(ctx: &Ctx<'js>, b: &Rc<Builder>, args: &[Value<'js>]) -> Resu
 
 pub fn dump<'js>(ctx: &Ctx<'js>, b: &Rc<Builder>, args: &[Value<'js>]) -> Result<()> {
     let tag = match args.first() {
-        Some(v) if v.is_string() => v.as_string().map(|s| s.to_string()).transpose()?.unwrap_or_default(),
+        Some(v) if v.is_string() => v
+            .as_string()
+            .map(|s| s.to_string())
+            .transpose()?
+            .unwrap_or_default(),
         _ => String::new(),
     };
     b.add(ctx, "dump", Rc::new(Dump { tag }))
@@ -106,7 +128,14 @@ pub fn tee<'js>(ctx: &Ctx<'js>, b: &Rc<Builder>, args: &[Value<'js>]) -> Result<
             append,
         }
     };
-    b.add(ctx, "tee", Rc::new(Tee { target, method: "tee" }))
+    b.add(
+        ctx,
+        "tee",
+        Rc::new(Tee {
+            target,
+            method: "tee",
+        }),
+    )
 }
 
 pub fn dummy<'js>(ctx: &Ctx<'js>, b: &Rc<Builder>, _args: &[Value<'js>]) -> Result<()> {

@@ -16,12 +16,18 @@ use rquickjs::{Class, Ctx, Result, Value};
 use crate::config::{self, Builder, Configuration};
 use event::Kind;
 
-pub type Row = for<'js> fn(&Ctx<'js>, &Rc<Builder>, &Class<'js, Configuration>, Vec<Value<'js>>) -> Result<()>;
+pub type Row =
+    for<'js> fn(&Ctx<'js>, &Rc<Builder>, &Class<'js, Configuration>, Vec<Value<'js>>) -> Result<()>;
 
 macro_rules! row {
     ($name:literal, |$ctx:ident, $b:ident, $this:ident, $args:ident| $body:expr) => {
         ($name, {
-            fn f<'js>($ctx: &Ctx<'js>, $b: &Rc<Builder>, $this: &Class<'js, Configuration>, $args: Vec<Value<'js>>) -> Result<()> {
+            fn f<'js>(
+                $ctx: &Ctx<'js>,
+                $b: &Rc<Builder>,
+                $this: &Class<'js, Configuration>,
+                $args: Vec<Value<'js>>,
+            ) -> Result<()> {
                 let _ = ($this, $b);
                 $body
             }
@@ -34,33 +40,156 @@ pub static TABLE: &[(&str, Row)] = &[
     // layouts and config-time helpers
     row!("listen", |ctx, b, this, args| config::listen(ctx, b, &args)),
     row!("task", |ctx, b, this, args| config::task(ctx, b, &args)),
-    row!("pipeline", |ctx, b, this, args| config::pipeline(ctx, b, &args)),
+    row!("pipeline", |ctx, b, this, args| config::pipeline(
+        ctx, b, &args
+    )),
     row!("to", |ctx, b, this, args| config::to(ctx, b, &args)),
     row!("export", |ctx, b, this, args| config::export(ctx, b, &args)),
     row!("import", |ctx, b, this, args| config::import(ctx, b, &args)),
     row!("onEnd", |ctx, b, this, args| config::on_end(ctx, b, &args)),
-    row!("repeat", |ctx, b, this, args| config::repeat(ctx, this, &args)),
+    row!("repeat", |ctx, b, this, args| config::repeat(
+        ctx, this, &args
+    )),
     // events
-    row!("onStart", |ctx, b, this, args| event::add(ctx, b, "onStart", Kind::Start, event::Mode::Replace, &args)),
-    row!("insert", |ctx, b, this, args| event::add(ctx, b, "insert", Kind::StreamStart, event::Mode::Insert, &args)),
-    row!("handleStreamStart", |ctx, b, this, args| event::add(ctx, b, "handleStreamStart", Kind::StreamStart, event::Mode::Handle, &args)),
-    row!("handleData", |ctx, b, this, args| event::add(ctx, b, "handleData", Kind::Data, event::Mode::Handle, &args)),
-    row!("handleMessageStart", |ctx, b, this, args| event::add(ctx, b, "handleMessageStart", Kind::MessageStart, event::Mode::Handle, &args)),
-    row!("handleMessage", |ctx, b, this, args| event::add(ctx, b, "handleMessage", Kind::Message, event::Mode::Handle, &args)),
-    row!("handleMessageEnd", |ctx, b, this, args| event::add(ctx, b, "handleMessageEnd", Kind::MessageEnd, event::Mode::Handle, &args)),
-    row!("handleStreamEnd", |ctx, b, this, args| event::add(ctx, b, "handleStreamEnd", Kind::StreamEnd, event::Mode::Handle, &args)),
-    row!("replaceStreamStart", |ctx, b, this, args| event::add(ctx, b, "replaceStreamStart", Kind::StreamStart, event::Mode::Replace, &args)),
-    row!("replaceData", |ctx, b, this, args| event::add(ctx, b, "replaceData", Kind::Data, event::Mode::Replace, &args)),
-    row!("replaceMessageStart", |ctx, b, this, args| event::add(ctx, b, "replaceMessageStart", Kind::MessageStart, event::Mode::Replace, &args)),
-    row!("replaceMessage", |ctx, b, this, args| event::add(ctx, b, "replaceMessage", Kind::Message, event::Mode::Replace, &args)),
-    row!("replaceMessageEnd", |ctx, b, this, args| event::add(ctx, b, "replaceMessageEnd", Kind::MessageEnd, event::Mode::Replace, &args)),
-    row!("replaceStreamEnd", |ctx, b, this, args| event::add(ctx, b, "replaceStreamEnd", Kind::StreamEnd, event::Mode::Replace, &args)),
+    row!("onStart", |ctx, b, this, args| event::add(
+        ctx,
+        b,
+        "onStart",
+        Kind::Start,
+        event::Mode::Replace,
+        &args
+    )),
+    row!("insert", |ctx, b, this, args| event::add(
+        ctx,
+        b,
+        "insert",
+        Kind::StreamStart,
+        event::Mode::Insert,
+        &args
+    )),
+    row!("handleStreamStart", |ctx, b, this, args| event::add(
+        ctx,
+        b,
+        "handleStreamStart",
+        Kind::StreamStart,
+        event::Mode::Handle,
+        &args
+    )),
+    row!("handleData", |ctx, b, this, args| event::add(
+        ctx,
+        b,
+        "handleData",
+        Kind::Data,
+        event::Mode::Handle,
+        &args
+    )),
+    row!("handleMessageStart", |ctx, b, this, args| event::add(
+        ctx,
+        b,
+        "handleMessageStart",
+        Kind::MessageStart,
+        event::Mode::Handle,
+        &args
+    )),
+    row!("handleMessage", |ctx, b, this, args| event::add(
+        ctx,
+        b,
+        "handleMessage",
+        Kind::Message,
+        event::Mode::Handle,
+        &args
+    )),
+    row!("handleMessageEnd", |ctx, b, this, args| event::add(
+        ctx,
+        b,
+        "handleMessageEnd",
+        Kind::MessageEnd,
+        event::Mode::Handle,
+        &args
+    )),
+    row!("handleStreamEnd", |ctx, b, this, args| event::add(
+        ctx,
+        b,
+        "handleStreamEnd",
+        Kind::StreamEnd,
+        event::Mode::Handle,
+        &args
+    )),
+    row!("replaceStreamStart", |ctx, b, this, args| event::add(
+        ctx,
+        b,
+        "replaceStreamStart",
+        Kind::StreamStart,
+        event::Mode::Replace,
+        &args
+    )),
+    row!("replaceData", |ctx, b, this, args| event::add(
+        ctx,
+        b,
+        "replaceData",
+        Kind::Data,
+        event::Mode::Replace,
+        &args
+    )),
+    row!("replaceMessageStart", |ctx, b, this, args| event::add(
+        ctx,
+        b,
+        "replaceMessageStart",
+        Kind::MessageStart,
+        event::Mode::Replace,
+        &args
+    )),
+    row!("replaceMessage", |ctx, b, this, args| event::add(
+        ctx,
+        b,
+        "replaceMessage",
+        Kind::Message,
+        event::Mode::Replace,
+        &args
+    )),
+    row!("replaceMessageEnd", |ctx, b, this, args| event::add(
+        ctx,
+        b,
+        "replaceMessageEnd",
+        Kind::MessageEnd,
+        event::Mode::Replace,
+        &args
+    )),
+    row!("replaceStreamEnd", |ctx, b, this, args| event::add(
+        ctx,
+        b,
+        "replaceStreamEnd",
+        Kind::StreamEnd,
+        event::Mode::Replace,
+        &args
+    )),
     // joints
     row!("link", |ctx, b, this, args| link::link(ctx, b, &args)),
     row!("use", |ctx, b, this, args| link::use_module(ctx, b, &args)),
-    row!("branch", |ctx, b, this, args| link::branch(ctx, b, this, "branch", weir_engine::filters::link::Trigger::FirstEvent, &args)),
-    row!("branchMessageStart", |ctx, b, this, args| link::branch(ctx, b, this, "branchMessageStart", weir_engine::filters::link::Trigger::MessageStart, &args)),
-    row!("branchMessage", |ctx, b, this, args| link::branch(ctx, b, this, "branchMessage", weir_engine::filters::link::Trigger::Message, &args)),
+    row!("branch", |ctx, b, this, args| link::branch(
+        ctx,
+        b,
+        this,
+        "branch",
+        weir_engine::filters::link::Trigger::FirstEvent,
+        &args
+    )),
+    row!("branchMessageStart", |ctx, b, this, args| link::branch(
+        ctx,
+        b,
+        this,
+        "branchMessageStart",
+        weir_engine::filters::link::Trigger::MessageStart,
+        &args
+    )),
+    row!("branchMessage", |ctx, b, this, args| link::branch(
+        ctx,
+        b,
+        this,
+        "branchMessage",
+        weir_engine::filters::link::Trigger::Message,
+        &args
+    )),
     row!("fork", |ctx, b, this, args| fork::fork(ctx, b, &args)),
     row!("replay", |ctx, b, this, args| misc::replay(ctx, b, &args)),
     row!("wait", |ctx, b, this, args| wait::wait(ctx, b, &args)),

@@ -74,31 +74,36 @@ enum Check {
 impl WaitFilter {
     fn check(&mut self, cx: &FilterCx) -> Check {
         let home = cx.home();
-        let r = self.cond.call(cx.context(), "wait()", |_| Ok(Vec::new()), move |ctx, v| {
-            if let Some(p) = v.as_promise() {
-                // Release once the promise resolves, whatever its value.
-                let home = home.clone();
-                let done = rquickjs::Function::new(ctx.clone(), move || {
-                    let (p, i) = home.clone();
-                    weir_engine::sched::defer(move || {
-                        if let Some(p) = p.upgrade() {
-                            p.with_filter(i, |f, cx| {
-                                let any: &mut dyn std::any::Any = f;
-                                if let Some(w) = any.downcast_mut::<WaitFilter>() {
-                                    w.release(cx);
-                                }
-                            });
-                        }
-                    });
-                })
-                .map_err(|e| e.to_string())?;
-                let then: rquickjs::Function = p.get("then").map_err(|e| e.to_string())?;
-                then.call::<_, Value>((rquickjs::function::This(p.clone()), done))
+        let r = self.cond.call(
+            cx.context(),
+            "wait()",
+            |_| Ok(Vec::new()),
+            move |ctx, v| {
+                if let Some(p) = v.as_promise() {
+                    // Release once the promise resolves, whatever its value.
+                    let home = home.clone();
+                    let done = rquickjs::Function::new(ctx.clone(), move || {
+                        let (p, i) = home.clone();
+                        weir_engine::sched::defer(move || {
+                            if let Some(p) = p.upgrade() {
+                                p.with_filter(i, |f, cx| {
+                                    let any: &mut dyn std::any::Any = f;
+                                    if let Some(w) = any.downcast_mut::<WaitFilter>() {
+                                        w.release(cx);
+                                    }
+                                });
+                            }
+                        });
+                    })
                     .map_err(|e| e.to_string())?;
-                return Ok(None);
-            }
-            Ok(Some(data_truthy(&v)))
-        });
+                    let then: rquickjs::Function = p.get("then").map_err(|e| e.to_string())?;
+                    then.call::<_, Value>((rquickjs::function::This(p.clone()), done))
+                        .map_err(|e| e.to_string())?;
+                    return Ok(None);
+                }
+                Ok(Some(data_truthy(&v)))
+            },
+        );
         match r {
             Err(()) => Check::Failed,
             Ok(Some(true)) => Check::Yes,
@@ -120,7 +125,10 @@ impl WaitFilter {
         if self.open {
             return;
         }
-        if self.timeout.is_some_and(|t| self.since.is_some_and(|s| s.elapsed() >= t)) {
+        if self
+            .timeout
+            .is_some_and(|t| self.since.is_some_and(|s| s.elapsed() >= t))
+        {
             self.release(cx);
             return;
         }
