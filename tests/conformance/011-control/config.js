@@ -1,0 +1,1 @@
+{ greeting: 'hi', list: [1, 2, 3] }
