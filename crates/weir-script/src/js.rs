@@ -11,7 +11,7 @@ use std::cell::{Cell, RefCell};
 use std::ptr::NonNull;
 use std::rc::Rc;
 
-use rquickjs::{Array, Ctx, Function, Persistent, Value};
+use rquickjs::{Ctx, Function, Persistent, Value};
 use weir_engine::{sched, Context};
 
 use crate::module::Slots;
@@ -206,6 +206,3 @@ impl Callback {
         r.unwrap_or(Err(()))
     }
 }
-
-/// A JS array kept from Rust.
-pub type ArrayRef = Persistent<Array<'static>>;

@@ -115,9 +115,7 @@ impl Worker {
             solved: RefCell::new(Default::default()),
             solving: RefCell::new(Vec::new()),
             define_var: RefCell::new(None),
-            argv: cfg.argv.clone(),
             thread_id: cfg.thread_id,
-            concurrency: cfg.concurrency,
             exit_code: Cell::new(None),
         });
         module::install_program(program.clone());
@@ -334,14 +332,8 @@ fn start_task(when: &TaskWhen, layout: Rc<Layout>) {
     match when {
         TaskWhen::Once => {
             sched::defer(move || {
-                // The run keeps itself alive (pipeline → sink → run) until it ends.
-                let run = run_task(&layout);
-                let keep = run.clone();
-                if let Some(p) = run.pipeline.borrow().clone() {
-                    let _ = &keep;
-                    let _ = p;
-                }
-                std::mem::forget(keep);
+                // The run keeps itself alive (pipeline -> sink -> run) until its StreamEnd.
+                let _ = run_task(&layout);
             });
         }
         TaskWhen::Every(interval) => {
@@ -389,14 +381,8 @@ fn start_task(when: &TaskWhen, layout: Rc<Layout>) {
 }
 
 impl Program {
+    /// Inline scripts (`-e`) are evaluated from memory under a made-up codebase path.
     fn load_source(&self, ctx: &Ctx<'_>, path: &str, source: &str) -> Result<usize, String> {
-        let dir = std::env::temp_dir().join(format!(
-            "weir-eval-{}-{}",
-            std::process::id(),
-            self.thread_id
-        ));
-        let _ = dir;
-        // Inline scripts are evaluated from memory under a made-up codebase path.
         self.load_text(ctx, path, source)
     }
 

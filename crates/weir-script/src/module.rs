@@ -9,7 +9,7 @@
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::rc::Rc;
 
 use rquickjs::{Array, Ctx, Function, Object, Persistent, Value};
@@ -113,9 +113,7 @@ pub struct Program {
     pub solved: RefCell<HashMap<String, Persistent<Value<'static>>>>,
     pub solving: RefCell<Vec<String>>,
     pub define_var: RefCell<Option<Persistent<Function<'static>>>>,
-    pub argv: Vec<String>,
     pub thread_id: usize,
-    pub concurrency: usize,
     pub exit_code: Cell<Option<i32>>,
 }
 
@@ -272,9 +270,4 @@ pub fn eval_expression<'js>(
     opts.strict = false;
     opts.filename = Some(file.to_string());
     ctx.eval_with_options(format!("({body}\n)"), opts)
-}
-
-/// Resolves a module-relative `use()`/`chain()` path to a file that exists.
-pub fn exists(root: &Path, codebase_path: &str) -> bool {
-    root.join(codebase_path.trim_start_matches('/')).is_file()
 }

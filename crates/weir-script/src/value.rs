@@ -123,7 +123,8 @@ pub fn message_to_js<'js>(ctx: &Ctx<'js>, msg: &Message) -> Result<Value<'js>> {
 /// What a script value means as output events.
 pub enum Output<'js> {
     Events(Vec<Event>),
-    Promise(rquickjs::Promise<'js>),
+    /// The caller waits for it (see `filters::event`).
+    Promise(#[allow(dead_code)] rquickjs::Promise<'js>),
 }
 
 /// Converts a callback result to events. `undefined` is no events.

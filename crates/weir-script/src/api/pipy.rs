@@ -29,13 +29,8 @@ pub fn show<'js>(ctx: &Ctx<'js>, args: &[Value<'js>]) -> String {
                 _ => out.push_str("[object]"),
             }
         } else {
-            let s: Result<rquickjs::String> =
-                rquickjs::String::from_str(ctx.clone(), "").and_then(|_| {
-                    rquickjs::convert::Coerced::<String>::from_js(ctx, v.clone())
-                        .map(|c| rquickjs::String::from_str(ctx.clone(), &c.0))
-                        .and_then(|x| x)
-                });
-            out.push_str(&s.ok().and_then(|s| s.to_string().ok()).unwrap_or_default());
+            let s = rquickjs::convert::Coerced::<String>::from_js(ctx, v.clone());
+            out.push_str(&s.map(|c| c.0).unwrap_or_default());
         }
     }
     out

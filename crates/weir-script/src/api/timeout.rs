@@ -11,8 +11,6 @@ use rquickjs::{Ctx, Function, JsLifetime, Persistent, Promise, Result, Value};
 use tokio::task::JoinHandle;
 use weir_engine::activity::Activity;
 
-use crate::config::throw;
-
 #[derive(Trace, JsLifetime)]
 #[rquickjs::class(rename = "Timeout")]
 pub struct Timeout {
@@ -46,8 +44,6 @@ impl Timeout {
         let d = self.duration;
         let resolve_p = Persistent::save(&ctx, resolve);
         let pending = self.pending.clone();
-        let key = Persistent::save(&ctx, promise.clone().into_value());
-        let _ = key;
         let guard = Activity::new();
         let r2 = resolve_p.clone();
         let pending2 = pending.clone();
@@ -62,9 +58,6 @@ impl Timeout {
             drop(guard);
         });
         pending.borrow_mut().push((resolve_p, handle));
-        if ctx.globals().get::<_, Value>("undefined").is_err() {
-            return Err(throw(&ctx, "unreachable"));
-        }
         Ok(promise)
     }
 
