@@ -15,10 +15,14 @@ use weir_script::{Entry, Worker, WorkerConfig};
 #[command(
     name = "weir",
     version,
+    disable_version_flag = true,
     about = "A programmable network proxy that runs Pipy (PipyJS) programs",
     after_help = "Arguments after --args (or --) are passed to the script as pipy.argv."
 )]
 struct Cli {
+    /// Print the version.
+    #[arg(short = 'v', long = "version", action = clap::ArgAction::Version)]
+    version: Option<bool>,
     /// The script file to run (its directory is the codebase root), or script text with -e.
     target: Option<String>,
     /// Treat TARGET as script text.
