@@ -249,6 +249,9 @@ conn_run() {
 
 # ---------------------------------------------------------------- run
 log "ports: iperf3 $P_BULK_BE nginx $P_HTTP_BE weir $P_WEIR_BULK/$P_WEIR_HTTP haproxy $P_HAP_BULK/$P_HAP_HTTP; tmp $TMP"
+LOAD_BEFORE=$(cut -d' ' -f1 /proc/loadavg)
+awk -v l="$LOAD_BEFORE" 'BEGIN{exit !(l > 0.5)}' &&
+  log "WARNING: load average is $LOAD_BEFORE before starting; other work on this machine will skew throughput (CPU-per-unit numbers are more robust)"
 log "weir: $WEIR ($("$WEIR" --version 2>/dev/null || echo '?'))  haproxy: $(haproxy -v | head -1 | awk '{print $3}')"
 # Warm the backends up once, directly.
 taskset -c "$LOAD_CPU" wrk -t1 -c4 -d1s -H 'Connection: close' "http://127.0.0.1:$P_HTTP_BE/index.html" >/dev/null 2>&1 || true
@@ -277,6 +280,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (a=="nan"||b=="nan"||b==0) print "n
 
 echo
 echo "TCP relay: weir --threads=1 vs haproxy mode tcp nbthread 1 (proxy on CPU $PROXY_CPU, load+backend on CPU $LOAD_CPU)"
+echo "load average before: $LOAD_BEFORE, after: $(cut -d' ' -f1-3 /proc/loadavg) (ours adds ~2 while running)"
 echo "median of $RUNS runs; bulk = iperf3 ${BULK_SECS}s; conn = wrk -c$CONNS ${CONN_SECS}s 'Connection: close' to nginx"
 echo
 printf '%-28s %12s %12s %14s\n' metric weir haproxy weir/haproxy
