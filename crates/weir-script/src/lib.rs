@@ -117,6 +117,7 @@ impl Worker {
             define_var: RefCell::new(None),
             thread_id: cfg.thread_id,
             exit_code: Cell::new(None),
+            exit_hooks: RefCell::new(Vec::new()),
         });
         module::install_program(program.clone());
         let set_cur = context.with(|ctx| -> Result<Persistent<Function<'static>>, String> {
@@ -263,6 +264,39 @@ impl Worker {
     pub fn stop_listening(&mut self) {
         for l in self.listeners.drain(..) {
             l.stop();
+        }
+    }
+
+    /// Runs the `pipy.exit(fn)` hooks and waits for the promises they return to settle.
+    pub async fn run_exit_hooks(&self) {
+        let hooks = std::mem::take(&mut *self.program.exit_hooks.borrow_mut());
+        if hooks.is_empty() {
+            return;
+        }
+        let pending = Rc::new(Cell::new(0usize));
+        let done = Rc::new(tokio::sync::Notify::new());
+        let stream = new_root_context(None);
+        for hook in hooks {
+            let (pending, done) = (pending.clone(), done.clone());
+            let Some(stream) = stream.as_ref() else { break };
+            let _ = hook.call(stream, "pipy.exit() hook", |_| Ok(Vec::new()), move |ctx, v| {
+                if let Some(p) = v.as_promise() {
+                    pending.set(pending.get() + 1);
+                    let settle = Function::new(ctx.clone(), move || {
+                        pending.set(pending.get().saturating_sub(1));
+                        done.notify_one();
+                    })
+                    .map_err(|e| e.to_string())?;
+                    let then: Function = p.get("then").map_err(|e| e.to_string())?;
+                    then.call::<_, Value>((rquickjs::function::This(p.clone()), settle.clone(), settle))
+                        .map_err(|e| e.to_string())?;
+                }
+                Ok(())
+            });
+        }
+        let _activity = weir_engine::activity::Activity::new();
+        while pending.get() > 0 {
+            done.notified().await;
         }
     }
 

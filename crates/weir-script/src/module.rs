@@ -115,6 +115,7 @@ pub struct Program {
     pub define_var: RefCell<Option<Persistent<Function<'static>>>>,
     pub thread_id: usize,
     pub exit_code: Cell<Option<i32>>,
+    pub exit_hooks: RefCell<Vec<crate::js::Callback>>,
 }
 
 thread_local! {

@@ -210,6 +210,7 @@ fn run(config: WorkerConfig, threads: usize, no_graph: bool) -> ExitCode {
                                 _ = weir_engine::activity::idle() => break,
                                 r = stop.changed() => {
                                     if r.is_err() || *stop.borrow() >= 2 {
+                                        worker.run_exit_hooks().await;
                                         worker.stop_listening();
                                         weir_engine::activity::idle().await;
                                         break;

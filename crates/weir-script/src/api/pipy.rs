@@ -105,8 +105,14 @@ fn solve<'js>(ctx: Ctx<'js>, path: String) -> Result<Value<'js>> {
     Ok(v)
 }
 
+/// `pipy.exit(code)` stops gracefully with `code`; `pipy.exit(fn)` registers a shutdown
+/// hook that may return a Promise to delay the exit.
 fn exit<'js>(ctx: Ctx<'js>, code: Opt<Value<'js>>) -> Result<()> {
     let p = prog(&ctx)?;
+    if let Some(f) = code.0.as_ref().and_then(|v| v.as_function()) {
+        p.exit_hooks.borrow_mut().push(crate::js::Callback::new(&ctx, f.clone()));
+        return Ok(());
+    }
     let code = code
         .0
         .and_then(|v| v.as_number().or_else(|| v.as_int().map(f64::from)))
