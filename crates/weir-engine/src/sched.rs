@@ -3,8 +3,12 @@
 //! Filters never call each other directly: `emit` puts `(target, event)` on the queue and the
 //! outermost caller drains it. So no filter is ever entered while it is already running (a mux
 //! session answering synchronously, a JS callback that starts another pipeline), and JS is
-//! never re-entered from inside a callback. Order is FIFO, so each target sees its events in
-//! the order they were emitted.
+//! never re-entered from inside a callback.
+//!
+//! The order is the one synchronous calls would give (depth first, as in Pipy): what a
+//! filter emits while handling an event is delivered before anything that was already
+//! waiting. So each target sees events in the order they were emitted, and side effects
+//! (a `println` in a callback, a `tee('-')` further down) happen in Pipy's order.
 
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
@@ -38,6 +42,8 @@ enum Item {
 
 thread_local! {
     static QUEUE: RefCell<VecDeque<Item>> = RefCell::new(VecDeque::with_capacity(64));
+    /// What the item being dispatched has emitted so far; it goes to the front of the queue.
+    static PENDING: RefCell<Vec<Item>> = RefCell::new(Vec::with_capacity(16));
     static BUSY: Cell<bool> = const { Cell::new(false) };
 }
 
@@ -46,13 +52,13 @@ pub fn emit(target: &Target, evt: Event) {
     if matches!(target, Target::Discard) {
         return;
     }
-    QUEUE.with(|q| q.borrow_mut().push_back(Item::Event(target.clone(), evt)));
+    PENDING.with(|q| q.borrow_mut().push(Item::Event(target.clone(), evt)));
     run();
 }
 
 /// Runs `f` after the work in progress (or now, if none).
 pub fn defer(f: impl FnOnce() + 'static) {
-    QUEUE.with(|q| q.borrow_mut().push_back(Item::Task(Box::new(f))));
+    PENDING.with(|q| q.borrow_mut().push(Item::Task(Box::new(f))));
     run();
 }
 
@@ -72,7 +78,7 @@ fn run() {
         return;
     }
     loop {
-        let Some(item) = QUEUE.with(|q| q.borrow_mut().pop_front()) else {
+        let Some(item) = next_item() else {
             break;
         };
         // A bug in one filter must not take the whole worker down with it.
@@ -82,6 +88,20 @@ fn run() {
         }
     }
     BUSY.with(|b| b.set(false));
+}
+
+/// Moves what was just emitted to the front of the queue (in order) and takes the first item.
+fn next_item() -> Option<Item> {
+    QUEUE.with(|q| {
+        let mut q = q.borrow_mut();
+        PENDING.with(|p| {
+            let mut p = p.borrow_mut();
+            while let Some(item) = p.pop() {
+                q.push_front(item);
+            }
+        });
+        q.pop_front()
+    })
 }
 
 fn dispatch(item: Item) {
