@@ -5,6 +5,7 @@ cd "$(dirname "$0")/.."
 need=()
 command -v nc >/dev/null 2>&1 || need+=(netcat-openbsd)
 command -v curl >/dev/null 2>&1 || need+=(curl)
+command -v nginx >/dev/null 2>&1 || need+=(nginx)
 if [ ${#need[@]} -gt 0 ]; then
   apt-get update -qq && apt-get install -y -qq "${need[@]}" >/dev/null
 fi

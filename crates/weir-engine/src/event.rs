@@ -17,6 +17,14 @@ pub trait HeadValue: Any {
     fn describe(&self) -> String {
         "[object]".to_string()
     }
+    /// This head read as an HTTP request head (for encoders), whatever made it.
+    fn to_request(&self) -> Option<weir_codec::http1::RequestHead> {
+        None
+    }
+    /// This head read as an HTTP response head.
+    fn to_response(&self) -> Option<weir_codec::http1::ResponseHead> {
+        None
+    }
 }
 
 /// A shared, immutable head value.

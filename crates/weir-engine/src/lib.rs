@@ -7,6 +7,7 @@ pub mod context;
 pub mod data;
 pub mod event;
 pub mod filters;
+pub mod http;
 pub mod options;
 pub mod pipeline;
 pub mod sched;

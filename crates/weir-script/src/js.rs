@@ -206,3 +206,48 @@ impl Callback {
         r.unwrap_or(Err(()))
     }
 }
+
+type Settle = Box<dyn FnOnce(Result<Vec<weir_engine::Event>, ()>)>;
+
+/// Calls `done` from the event queue once `promise` settles: with the events it resolved
+/// to, or `Err` if it was rejected or resolved to something that is not events (logged).
+pub fn on_settled<'js>(
+    ctx: &Ctx<'js>,
+    promise: &rquickjs::Promise<'js>,
+    what: &'static str,
+    done: impl FnOnce(Result<Vec<weir_engine::Event>, ()>) + 'static,
+) -> Result<(), String> {
+    let slot: Rc<RefCell<Option<Settle>>> = Rc::new(RefCell::new(Some(Box::new(done))));
+    let finish = |slot: &Rc<RefCell<Option<Settle>>>, r: Result<Vec<weir_engine::Event>, ()>| {
+        if let Some(f) = slot.borrow_mut().take() {
+            sched::defer(move || f(r));
+        }
+    };
+    let s1 = slot.clone();
+    let on_ok = Function::new(ctx.clone(), move |ctx: Ctx<'js>, v: Value<'js>| {
+        let mut events = Vec::new();
+        let r = match crate::value::push_events(&ctx, v, &mut events) {
+            Ok(()) => Ok(events),
+            Err(e) => {
+                tracing::error!("[script] {what}: the promise resolved to {e}");
+                Err(())
+            }
+        };
+        finish(&s1, r);
+    })
+    .map_err(|e| e.to_string())?;
+    let s2 = slot;
+    let on_err = Function::new(ctx.clone(), move |v: Value<'js>| {
+        let why = v
+            .as_object()
+            .and_then(|o| o.get::<_, String>("message").ok())
+            .unwrap_or_else(|| crate::value::type_name(&v));
+        tracing::error!("[script] {what}: promise rejected: {why}");
+        finish(&s2, Err(()));
+    })
+    .map_err(|e| e.to_string())?;
+    let then: Function = promise.get("then").map_err(|e| e.to_string())?;
+    then.call::<_, Value>((rquickjs::function::This(promise.clone()), on_ok, on_err))
+        .map_err(|e| e.to_string())?;
+    Ok(())
+}

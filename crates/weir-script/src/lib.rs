@@ -7,6 +7,7 @@
 mod api;
 mod config;
 mod filters;
+mod http_head;
 mod js;
 mod module;
 mod opts;

@@ -89,6 +89,14 @@
     return i < n ? thunk(arguments[i]) : undefined;
   });
 
+  // Identity numbers for objects used as keys (muxHTTP sessions, balancer borrowers).
+  var ids = new WeakMap(), nextId = 1;
+  hide('__weir_objectId', function (o) {
+    var id = ids.get(o);
+    if (id === undefined) { id = nextId++; ids.set(o, id); }
+    return id;
+  });
+
   // Context variables: accessors on each module's scope object that read the slots of the
   // stream that is running now (set by the host before every entry into JS).
   var cur;

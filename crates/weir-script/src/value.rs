@@ -23,7 +23,7 @@ impl HeadValue for JsHead {
         self
     }
     fn describe(&self) -> String {
-        crate::js::enter(None, |ctx| {
+        crate::js::enter_keep(|ctx| {
             self.0
                 .clone()
                 .restore(ctx)
@@ -33,6 +33,20 @@ impl HeadValue for JsHead {
                 .unwrap_or_else(|| "[object]".to_string())
         })
         .unwrap_or_default()
+    }
+    fn to_request(&self) -> Option<weir_codec::http1::RequestHead> {
+        crate::js::enter_keep(|ctx| {
+            let v = self.0.clone().restore(ctx).ok()?;
+            v.as_object().map(crate::http_head::request_from_js)
+        })
+        .flatten()
+    }
+    fn to_response(&self) -> Option<weir_codec::http1::ResponseHead> {
+        crate::js::enter_keep(|ctx| {
+            let v = self.0.clone().restore(ctx).ok()?;
+            v.as_object().map(crate::http_head::response_from_js)
+        })
+        .flatten()
     }
 }
 
@@ -70,7 +84,7 @@ pub fn head_to_js<'js>(ctx: &Ctx<'js>, head: &Option<Head>) -> Result<Value<'js>
     match head {
         Some(h) => match h.as_any().downcast_ref::<JsHead>() {
             Some(j) => j.0.clone().restore(ctx),
-            None => Ok(Value::new_undefined(ctx.clone())),
+            None => crate::http_head::typed_head_to_js(ctx, h).unwrap_or_else(|| Ok(Value::new_undefined(ctx.clone()))),
         },
         None => Ok(Value::new_undefined(ctx.clone())),
     }

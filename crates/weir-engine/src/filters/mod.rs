@@ -6,6 +6,7 @@
 
 pub mod dummy;
 pub mod dump;
+pub mod http;
 pub mod link;
 pub mod replay;
 pub mod tee;

@@ -5,6 +5,7 @@
 
 pub mod event;
 pub mod fork;
+pub mod http;
 pub mod link;
 pub mod misc;
 pub mod wait;
@@ -193,6 +194,14 @@ pub static TABLE: &[(&str, Row)] = &[
     row!("fork", |ctx, b, this, args| fork::fork(ctx, b, &args)),
     row!("replay", |ctx, b, this, args| misc::replay(ctx, b, &args)),
     row!("wait", |ctx, b, this, args| wait::wait(ctx, b, &args)),
+    // HTTP
+    row!("demuxHTTP", |ctx, b, this, args| http::demux_http(ctx, b, &args)),
+    row!("serveHTTP", |ctx, b, this, args| http::serve_http(ctx, b, &args)),
+    row!("muxHTTP", |ctx, b, this, args| http::mux_http(ctx, b, &args)),
+    row!("decodeHTTPRequest", |ctx, b, this, args| http::codec(ctx, b, "decodeHTTPRequest", &args)),
+    row!("decodeHTTPResponse", |ctx, b, this, args| http::codec(ctx, b, "decodeHTTPResponse", &args)),
+    row!("encodeHTTPRequest", |ctx, b, this, args| http::codec(ctx, b, "encodeHTTPRequest", &args)),
+    row!("encodeHTTPResponse", |ctx, b, this, args| http::codec(ctx, b, "encodeHTTPResponse", &args)),
     // I/O and debugging
     row!("connect", |ctx, b, this, args| misc::connect(ctx, b, &args)),
     row!("dump", |ctx, b, this, args| misc::dump(ctx, b, &args)),

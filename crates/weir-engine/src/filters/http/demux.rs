@@ -1,0 +1,334 @@
+//! `demuxHTTP().to(...)` and `serveHTTP(...)`: the server side of HTTP/1.
+//!
+//! Requests are decoded from the input; each gets its own sub-pipeline with a *cloned*
+//! context (`demuxHTTP`) or goes to a handler (`serveHTTP`). Responses are encoded and
+//! written in request order, so pipelined requests are answered in order even when later
+//! ones finish first. Bad requests get 400/414/431 and the connection closes.
+//!
+//! Consumes: Data (request bytes), StreamEnd. Emits: Data (response bytes), StreamEnd when
+//! the connection should close.
+
+use std::collections::VecDeque;
+use std::rc::Rc;
+
+use bytes::BytesMut;
+use weir_codec::http1::RequestDecoder;
+
+use super::{decode_requests, Decoded, HttpOptions, RequestInfo};
+use crate::event::{Event, MessageReader};
+use crate::http::{status_for_error, status_head, write_response, EncodeFor, Framing, MessageEncoder};
+use crate::pipeline::{Filter, FilterCx, FilterFactory, LayoutRef, Pipeline};
+use crate::sched::{self, Target};
+use crate::{Data, Message};
+
+/// Answers one request: emit the response events to `reply` (now or later).
+pub type Handler = Rc<dyn Fn(&FilterCx, Message, Target)>;
+
+#[derive(Clone)]
+pub enum Responder {
+    /// `demuxHTTP().to(layout)`: a sub-pipeline per request.
+    Layout(Rc<LayoutRef>),
+    /// `serveHTTP(...)`: a handler per request, in the connection's context.
+    Handler(Handler),
+}
+
+pub struct DemuxHttp {
+    pub method: &'static str,
+    pub responder: Responder,
+    pub options: Rc<HttpOptions>,
+}
+
+impl FilterFactory for DemuxHttp {
+    fn name(&self) -> &str {
+        self.method
+    }
+    fn create(&self) -> Box<dyn Filter> {
+        Box::new(DemuxFilter {
+            responder: self.responder.clone(),
+            decoder: RequestDecoder::new(self.options.limits.clone()),
+            encoder: MessageEncoder::new(false, self.options.buffer_size),
+            slots: VecDeque::new(),
+            next_key: 0,
+            receiving: None,
+            input_ended: false,
+            closed: false,
+            broken: false,
+            force_close: false,
+        })
+    }
+    fn subs(&self) -> Vec<Rc<LayoutRef>> {
+        match &self.responder {
+            Responder::Layout(l) => vec![l.clone()],
+            Responder::Handler(_) => Vec::new(),
+        }
+    }
+}
+
+/// One request in flight, in arrival order.
+struct Slot {
+    key: usize,
+    info: RequestInfo,
+    sub: Option<Rc<Pipeline>>,
+    /// serveHTTP: the request being collected for the handler.
+    reader: Option<MessageReader>,
+    /// Response events that arrived before it was this slot's turn.
+    waiting: Vec<Event>,
+    /// The response has started / finished going out.
+    started: bool,
+    done: bool,
+}
+
+struct DemuxFilter {
+    responder: Responder,
+    decoder: RequestDecoder,
+    encoder: MessageEncoder,
+    slots: VecDeque<Slot>,
+    next_key: usize,
+    /// The key of the request whose body is being received.
+    receiving: Option<usize>,
+    input_ended: bool,
+    closed: bool,
+    /// The request stream is unusable (a decode error): no more requests are read.
+    broken: bool,
+    /// A response was cut short: close once it is out.
+    force_close: bool,
+}
+
+impl DemuxFilter {
+    fn slot_mut(&mut self, key: usize) -> Option<&mut Slot> {
+        self.slots.iter_mut().find(|s| s.key == key)
+    }
+
+    fn on_request_event(&mut self, cx: &FilterCx, evt: Event) {
+        let Some(key) = self.receiving else { return };
+        let is_end = matches!(evt, Event::MessageEnd(_));
+        if is_end {
+            self.receiving = None;
+        }
+        let responder = self.responder.clone();
+        let Some(slot) = self.slot_mut(key) else { return };
+        if let Some(sub) = &slot.sub {
+            sched::emit(&sub.input(), evt);
+            return;
+        }
+        if let (Some(reader), Responder::Handler(handler)) = (slot.reader.as_mut(), &responder) {
+            if let Some(msg) = reader.read(&evt) {
+                slot.reader = None;
+                let reply = Target::Sub(Rc::downgrade(cx.pipeline), cx.index, key);
+                handler(cx, msg, reply);
+            }
+        }
+    }
+
+    fn start_request(&mut self, cx: &FilterCx, start: Event, info: RequestInfo) {
+        let key = self.next_key;
+        self.next_key += 1;
+        let mut slot = Slot {
+            key,
+            info,
+            sub: None,
+            reader: None,
+            waiting: Vec::new(),
+            started: false,
+            done: false,
+        };
+        match &self.responder {
+            Responder::Layout(l) => match l.get() {
+                Some(layout) => {
+                    let sub = cx.sub_pipeline(layout, true, key);
+                    sched::emit(&sub.input(), start);
+                    slot.sub = Some(sub);
+                }
+                None => {
+                    slot.waiting = error_response(500);
+                    slot.done = true;
+                }
+            },
+            Responder::Handler(_) => {
+                let mut reader = MessageReader::new(None);
+                reader.read(&start);
+                slot.reader = Some(reader);
+            }
+        }
+        self.slots.push_back(slot);
+        self.receiving = Some(key);
+    }
+
+    /// Answers a request that could not be decoded, and stops reading requests.
+    fn bad_request(&mut self, cx: &FilterCx, status: u16) {
+        self.broken = true;
+        let receiving = self.receiving.take();
+        if let Some(slot) = receiving.and_then(|key| self.slot_mut(key)) {
+            // The request being received is cut short: its pipeline is dropped (it never
+            // saw a MessageEnd) and, unless its response has started, the error answers it.
+            slot.sub = None;
+            slot.reader = None;
+            slot.info.keep_alive = false;
+            if !slot.started {
+                slot.waiting = error_response(status);
+                slot.done = true;
+                self.flush(cx);
+                return;
+            }
+        }
+        let key = self.next_key;
+        self.next_key += 1;
+        self.slots.push_back(Slot {
+            key,
+            info: RequestInfo {
+                keep_alive: false,
+                head_request: false,
+                connect: false,
+            },
+            sub: None,
+            reader: None,
+            waiting: error_response(status),
+            started: false,
+            done: true,
+        });
+        self.flush(cx);
+    }
+
+    /// Writes out what the front slots have, in order.
+    fn flush(&mut self, cx: &FilterCx) {
+        while let Some(front) = self.slots.front_mut() {
+            let events = std::mem::take(&mut front.waiting);
+            front.started |= !events.is_empty();
+            let info = front.info;
+            let mut out = Data::new();
+            let mut complete = false;
+            for evt in events {
+                if self.encode(evt, info, &mut out) {
+                    complete = true;
+                    break;
+                }
+            }
+            if !out.is_empty() {
+                cx.output(Event::Data(out));
+            }
+            if !complete {
+                break;
+            }
+            self.slots.pop_front();
+            if !info.keep_alive || self.force_close {
+                self.close(cx);
+                return;
+            }
+        }
+        if self.slots.is_empty() && (self.input_ended || self.broken) {
+            self.close(cx);
+        }
+    }
+
+    /// Encodes one response event; true when the response is complete.
+    fn encode(&mut self, evt: Event, info: RequestInfo, out: &mut Data) -> bool {
+        let how = EncodeFor {
+            head_request: info.head_request,
+            keep_alive: info.keep_alive,
+        };
+        match evt {
+            Event::MessageStart(m) => {
+                self.encoder.start(m.head);
+                false
+            }
+            Event::Data(d) => {
+                self.encoder.data(d, how, out);
+                false
+            }
+            Event::MessageEnd(_) => {
+                self.encoder.end(how, out);
+                true
+            }
+            Event::StreamEnd(end) => {
+                if self.encoder.in_message() {
+                    // The response was cut short after it started: the connection cannot
+                    // be reused, so close it.
+                    self.encoder = MessageEncoder::new(false, 0);
+                    self.force_close = true;
+                } else {
+                    let status = status_for_error(end.error);
+                    let mut b = BytesMut::with_capacity(96);
+                    let head = crate::http::response_of(&Some(status_head(status)));
+                    write_response(&head, Framing::Length(0), info.keep_alive, &mut b);
+                    out.push_bytes(b.freeze());
+                }
+                true
+            }
+        }
+    }
+
+    fn close(&mut self, cx: &FilterCx) {
+        if !self.closed {
+            self.closed = true;
+            cx.output(Event::end(None));
+        }
+    }
+}
+
+/// The events of an empty response with `status`.
+fn error_response(status: u16) -> Vec<Event> {
+    vec![
+        Event::MessageStart(crate::event::MessageStart {
+            head: Some(status_head(status)),
+        }),
+        Event::MessageEnd(Default::default()),
+    ]
+}
+
+impl Filter for DemuxFilter {
+    fn process(&mut self, cx: &FilterCx, evt: Event) {
+        if self.closed {
+            return;
+        }
+        match evt {
+            Event::Data(data) => {
+                if self.broken {
+                    return;
+                }
+                let mut items = Vec::new();
+                let result = decode_requests(&mut self.decoder, &data, &mut |d| items.push(d));
+                for item in items {
+                    match item {
+                        Decoded::Request(start, info) => self.start_request(cx, start, info),
+                        Decoded::Event(e) => self.on_request_event(cx, e),
+                    }
+                }
+                if let Err(e) = result {
+                    tracing::debug!("[http] bad request: {e}");
+                    self.bad_request(cx, e.status());
+                }
+            }
+            Event::StreamEnd(end) => {
+                self.input_ended = true;
+                if let Some(key) = self.receiving.take() {
+                    // The client went away in the middle of a request.
+                    if let Some(sub) = self.slot_mut(key).and_then(|s| s.sub.clone()) {
+                        sched::emit(&sub.input(), Event::StreamEnd(end));
+                    }
+                }
+                if self.slots.is_empty() {
+                    self.close(cx);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn on_sub_event(&mut self, cx: &FilterCx, key: usize, evt: Event) {
+        if self.closed {
+            return;
+        }
+        let Some(slot) = self.slot_mut(key) else { return };
+        if slot.done {
+            return;
+        }
+        if matches!(evt, Event::MessageEnd(_) | Event::StreamEnd(_)) {
+            slot.done = true;
+        }
+        slot.waiting.push(evt);
+        let is_front = self.slots.front().is_some_and(|s| s.key == key);
+        if is_front {
+            self.flush(cx);
+        }
+    }
+}

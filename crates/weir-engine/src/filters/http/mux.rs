@@ -1,0 +1,435 @@
+//! `muxHTTP(key?, options).to(...)`: the client side of HTTP/1.
+//!
+//! Requests from many streams share upstream *sessions*: one sub-pipeline (usually a
+//! `connect`) per session key, created with the context of the stream that first needed it.
+//! The default key is the inbound connection, so each client connection gets its own
+//! upstream connection; `muxHTTP(() => 1)` shares one per thread. Requests are written one
+//! after another; responses are decoded and handed back in the same order. When the
+//! session fails, each request still waiting gets a response made from the error (502, or
+//! 504 for timeouts) — or, if its response had already started, a `StreamEnd`.
+//!
+//! Consumes: whole request messages. Emits: response messages, then `StreamEnd` once the
+//! input has ended and every response is out.
+
+use std::cell::{Cell, RefCell};
+use std::collections::{HashMap, VecDeque};
+use std::rc::{Rc, Weak};
+use std::time::Duration;
+
+use weir_codec::http1::{ResponseDecoder, ResponseFor};
+
+use super::{decode_responses, HttpOptions};
+use crate::activity::Activity;
+use crate::event::{ErrorCode, Event, MessageStart};
+use crate::http::{request_of, status_for_error, status_head, EncodeFor, MessageEncoder};
+use crate::pipeline::{Filter, FilterCx, FilterFactory, LayoutRef, Pipeline};
+use crate::sched::{self, EventSink, Target};
+use crate::{Context, Data};
+
+/// Which session a request goes to.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum SessionKey {
+    /// A stream's root context (the default: per inbound connection).
+    Context(u64),
+    Int(i64),
+    Str(String),
+}
+
+/// Computes the key for a request (`Err`: the script failed, already logged).
+pub type KeyFn = Rc<dyn Fn(&FilterCx, &Event) -> Result<SessionKey, ()>>;
+
+#[derive(Clone, Debug)]
+pub struct MuxOptions {
+    pub http: HttpOptions,
+    /// Close a session after this long with no request waiting. Default 10 s.
+    pub max_idle: Duration,
+    /// Retire a session after this many requests. Default: no limit.
+    pub max_messages: Option<usize>,
+}
+
+impl Default for MuxOptions {
+    fn default() -> Self {
+        MuxOptions {
+            http: HttpOptions::default(),
+            max_idle: Duration::from_secs(10),
+            max_messages: None,
+        }
+    }
+}
+
+type Pool = Rc<RefCell<HashMap<SessionKey, Rc<Session>>>>;
+
+pub struct MuxHttp {
+    pub layout: Rc<LayoutRef>,
+    pub key: Option<KeyFn>,
+    pub options: Rc<MuxOptions>,
+    /// This filter's sessions (per worker thread; recipes never cross threads).
+    pool: Pool,
+}
+
+impl MuxHttp {
+    pub fn new(layout: Rc<LayoutRef>, key: Option<KeyFn>, options: MuxOptions) -> MuxHttp {
+        MuxHttp {
+            layout,
+            key,
+            options: Rc::new(options),
+            pool: Rc::new(RefCell::new(HashMap::new())),
+        }
+    }
+}
+
+impl FilterFactory for MuxHttp {
+    fn name(&self) -> &str {
+        "muxHTTP"
+    }
+    fn create(&self) -> Box<dyn Filter> {
+        Box::new(MuxFilter {
+            layout: self.layout.clone(),
+            key: self.key.clone(),
+            options: self.options.clone(),
+            pool: self.pool.clone(),
+            request: Vec::new(),
+            session: None,
+            pending: 0,
+            input_ended: false,
+            ended: false,
+        })
+    }
+    fn subs(&self) -> Vec<Rc<LayoutRef>> {
+        vec![self.layout.clone()]
+    }
+}
+
+struct MuxFilter {
+    layout: Rc<LayoutRef>,
+    key: Option<KeyFn>,
+    options: Rc<MuxOptions>,
+    pool: Pool,
+    /// The request being collected.
+    request: Vec<Event>,
+    /// The session of the last request, kept until its response is in.
+    session: Option<Rc<Session>>,
+    /// Responses still to come.
+    pending: usize,
+    input_ended: bool,
+    ended: bool,
+}
+
+impl MuxFilter {
+    fn session(&self, cx: &FilterCx, key: SessionKey) -> Option<Rc<Session>> {
+        let existing = self.pool.borrow().get(&key).cloned();
+        if let Some(s) = existing {
+            if !s.closed.get() && !s.retired.get() {
+                return Some(s);
+            }
+        }
+        let layout = self.layout.get()?.clone();
+        let session = Session::start(&layout, cx.context().clone(), key.clone(), &self.pool, self.options.clone());
+        self.pool.borrow_mut().insert(key, session.clone());
+        Some(session)
+    }
+
+    fn submit(&mut self, cx: &FilterCx) {
+        let events = std::mem::take(&mut self.request);
+        let Some(first) = events.first() else { return };
+        let key = match &self.key {
+            None => Ok(SessionKey::Context(cx.context().root_id)),
+            Some(f) => f(cx, first),
+        };
+        let Ok(key) = key else {
+            self.pending += 1;
+            reply_error(&self.reply_target(cx), ErrorCode::RuntimeError);
+            return;
+        };
+        self.pending += 1;
+        match self.session(cx, key) {
+            Some(s) => {
+                s.send(events, self.reply_target(cx));
+                self.session = Some(s);
+            }
+            None => reply_error(&self.reply_target(cx), ErrorCode::RuntimeError),
+        }
+    }
+
+    fn reply_target(&self, cx: &FilterCx) -> Target {
+        Target::Sub(Rc::downgrade(cx.pipeline), cx.index, 0)
+    }
+
+    fn maybe_end(&mut self, cx: &FilterCx) {
+        if self.input_ended && self.pending == 0 && !self.ended {
+            self.ended = true;
+            cx.output(Event::end(None));
+        }
+    }
+}
+
+impl Filter for MuxFilter {
+    fn process(&mut self, cx: &FilterCx, evt: Event) {
+        match evt {
+            Event::MessageStart(_) => {
+                self.request.clear();
+                self.request.push(evt);
+            }
+            Event::Data(_) => {
+                if !self.request.is_empty() {
+                    self.request.push(evt);
+                }
+            }
+            Event::MessageEnd(_) => {
+                if !self.request.is_empty() {
+                    self.request.push(evt);
+                    self.submit(cx);
+                }
+            }
+            Event::StreamEnd(_) => {
+                self.input_ended = true;
+                self.request.clear();
+                self.maybe_end(cx);
+            }
+        }
+    }
+
+    fn on_sub_event(&mut self, cx: &FilterCx, _key: usize, evt: Event) {
+        let done = matches!(evt, Event::MessageEnd(_) | Event::StreamEnd(_));
+        if let Event::StreamEnd(_) = &evt {
+            // The response was cut off after it started: pass the error on.
+            self.pending = self.pending.saturating_sub(1);
+            if !self.ended {
+                self.ended = true;
+                cx.output(evt);
+            }
+            return;
+        }
+        cx.output(evt);
+        if done {
+            self.pending = self.pending.saturating_sub(1);
+            self.maybe_end(cx);
+        }
+    }
+}
+
+fn reply_error(target: &Target, code: ErrorCode) {
+    let status = status_for_error(Some(code));
+    sched::emit(target, Event::MessageStart(MessageStart { head: Some(status_head(status)) }));
+    sched::emit(target, Event::MessageEnd(Default::default()));
+}
+
+struct Waiter {
+    reply: Target,
+    started: bool,
+}
+
+/// One upstream session: a sub-pipeline, the requests written to it and the responses due.
+struct Session {
+    key: SessionKey,
+    pool: Weak<RefCell<HashMap<SessionKey, Rc<Session>>>>,
+    options: Rc<MuxOptions>,
+    pipeline: RefCell<Option<Rc<Pipeline>>>,
+    encoder: RefCell<MessageEncoder>,
+    decoder: RefCell<ResponseDecoder>,
+    waiters: RefCell<VecDeque<Waiter>>,
+    sent: Cell<usize>,
+    closed: Cell<bool>,
+    retired: Cell<bool>,
+    /// Bumped on every request so a pending idle timer knows it is stale.
+    generation: Cell<u64>,
+    /// Skipping an interim (1xx) response.
+    interim: Cell<bool>,
+}
+
+impl Session {
+    fn start(layout: &Rc<crate::Layout>, ctx: Rc<Context>, key: SessionKey, pool: &Pool, options: Rc<MuxOptions>) -> Rc<Session> {
+        let session = Rc::new(Session {
+            key,
+            pool: Rc::downgrade(pool),
+            encoder: RefCell::new(MessageEncoder::new(true, options.http.buffer_size)),
+            decoder: RefCell::new(ResponseDecoder::new(options.http.limits.clone())),
+            options,
+            pipeline: RefCell::new(None),
+            waiters: RefCell::new(VecDeque::new()),
+            sent: Cell::new(0),
+            closed: Cell::new(false),
+            retired: Cell::new(false),
+            generation: Cell::new(0),
+            interim: Cell::new(false),
+        });
+        let p = layout.instantiate(ctx);
+        p.set_output(Target::Sink(Rc::new(SessionSink(Rc::downgrade(&session)))));
+        *session.pipeline.borrow_mut() = Some(p.clone());
+        p.start();
+        session
+    }
+
+    fn send(self: &Rc<Self>, events: Vec<Event>, reply: Target) {
+        let head_request = match events.first() {
+            Some(Event::MessageStart(m)) => request_of(&m.head).is_some_and(|h| h.method == "HEAD"),
+            _ => false,
+        };
+        let how = EncodeFor {
+            head_request: false,
+            keep_alive: true,
+        };
+        let mut out = Data::new();
+        {
+            let mut enc = self.encoder.borrow_mut();
+            for e in events {
+                match e {
+                    Event::MessageStart(m) => enc.start(m.head),
+                    Event::Data(d) => enc.data(d, how, &mut out),
+                    Event::MessageEnd(_) => enc.end(how, &mut out),
+                    Event::StreamEnd(_) => {}
+                }
+            }
+        }
+        self.decoder.borrow_mut().expect(ResponseFor {
+            head_request,
+            connect: false,
+        });
+        self.waiters.borrow_mut().push_back(Waiter { reply, started: false });
+        self.generation.set(self.generation.get() + 1);
+        self.sent.set(self.sent.get() + 1);
+        if self.options.max_messages.is_some_and(|m| self.sent.get() >= m) {
+            self.retire();
+        }
+        if let Some(p) = self.pipeline.borrow().as_ref() {
+            sched::emit(&p.input(), Event::Data(out));
+        }
+    }
+
+    /// No new requests; closes once the last response is in.
+    fn retire(self: &Rc<Self>) {
+        self.retired.set(true);
+        if let Some(pool) = self.pool.upgrade() {
+            let mut pool = pool.borrow_mut();
+            if pool.get(&self.key).is_some_and(|s| Rc::ptr_eq(s, self)) {
+                pool.remove(&self.key);
+            }
+        }
+        if self.waiters.borrow().is_empty() {
+            self.shut();
+        }
+    }
+
+    /// Ends the upstream side and forgets the pipeline.
+    fn shut(&self) {
+        if let Some(p) = self.pipeline.borrow_mut().take() {
+            sched::emit(&p.input(), Event::end(None));
+            // Let the StreamEnd reach the pipeline before it is dropped.
+            sched::defer(move || drop(p));
+        }
+    }
+
+    fn deliver(self: &Rc<Self>, evt: Event) {
+        if let Event::MessageStart(m) = &evt {
+            let status = m
+                .head
+                .as_ref()
+                .and_then(|h| h.to_response())
+                .map(|h| h.status)
+                .unwrap_or(200);
+            if (100..200).contains(&status) && status != 101 {
+                self.interim.set(true);
+                return;
+            }
+        }
+        if self.interim.get() {
+            if matches!(evt, Event::MessageEnd(_)) {
+                self.interim.set(false);
+            }
+            return;
+        }
+        let end = matches!(evt, Event::MessageEnd(_));
+        let target = {
+            let mut waiters = self.waiters.borrow_mut();
+            let Some(front) = waiters.front_mut() else { return };
+            front.started = true;
+            let t = front.reply.clone();
+            if end {
+                waiters.pop_front();
+            }
+            t
+        };
+        sched::emit(&target, evt);
+        if end && self.waiters.borrow().is_empty() {
+            if self.retired.get() {
+                self.shut();
+            } else {
+                self.idle_timer();
+            }
+        }
+    }
+
+    fn idle_timer(self: &Rc<Self>) {
+        let generation = self.generation.get();
+        let me = Rc::downgrade(self);
+        let idle = self.options.max_idle;
+        let guard = Activity::new();
+        tokio::task::spawn_local(async move {
+            tokio::time::sleep(idle).await;
+            drop(guard);
+            sched::defer(move || {
+                if let Some(s) = me.upgrade() {
+                    if s.generation.get() == generation && s.waiters.borrow().is_empty() && !s.closed.get() {
+                        s.closed.set(true);
+                        s.retire();
+                        s.shut();
+                    }
+                }
+            });
+        });
+    }
+
+    fn fail(self: &Rc<Self>, code: Option<ErrorCode>) {
+        self.closed.set(true);
+        self.retire();
+        self.pipeline.borrow_mut().take();
+        let waiters: Vec<Waiter> = self.waiters.borrow_mut().drain(..).collect();
+        for w in waiters {
+            if w.started {
+                sched::emit(&w.reply, Event::end(Some(code.unwrap_or(ErrorCode::ConnectionReset))));
+            } else {
+                reply_error(&w.reply, code.unwrap_or(ErrorCode::ConnectionReset));
+            }
+        }
+    }
+}
+
+/// The session pipeline's output. Weak, so the pipeline does not keep its session alive:
+/// the pool holds a session while it takes requests, and each stream holds the session its
+/// last request went to until the response is in.
+struct SessionSink(Weak<Session>);
+
+impl EventSink for SessionSink {
+    fn on_event(&self, evt: Event) {
+        if let Some(s) = self.0.upgrade() {
+            s.on_output(evt);
+        }
+    }
+}
+
+impl Session {
+    fn on_output(self: &Rc<Self>, evt: Event) {
+        match evt {
+            Event::Data(d) => {
+                let mut events = Vec::new();
+                let r = decode_responses(&mut self.decoder.borrow_mut(), &d, &mut |e| events.push(e));
+                for e in events {
+                    self.deliver(e);
+                }
+                if let Err(e) = r {
+                    tracing::debug!("[http] bad response from upstream: {e}");
+                    self.fail(Some(ErrorCode::ProtocolError));
+                }
+            }
+            Event::StreamEnd(end) => {
+                // A close-delimited body ends here.
+                if let Ok(Some(item)) = self.decoder.borrow_mut().finish() {
+                    let e = super::response_item(item);
+                    self.deliver(e);
+                }
+                self.fail(end.error);
+            }
+            _ => {}
+        }
+    }
+}
