@@ -6,7 +6,7 @@
 //! The engine does not know what the script keeps per stream; it only asks it to clone.
 
 use std::any::Any;
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::net::SocketAddr;
 use std::rc::Rc;
 
@@ -47,6 +47,11 @@ pub struct Context {
     pub root_id: u64,
     pub inbound: Option<Rc<InboundInfo>>,
     pub data: Option<Box<dyn ContextData>>,
+    /// The root context this one was cloned from (`None` for a root); kept alive by its clones.
+    root: Option<Rc<Context>>,
+    /// Run when the context is dropped (e.g. a load balancer releasing what this stream
+    /// borrowed).
+    on_drop: RefCell<Vec<Box<dyn FnOnce()>>>,
 }
 
 impl Context {
@@ -60,21 +65,47 @@ impl Context {
             root_id: id,
             inbound,
             data,
+            root: None,
+            on_drop: RefCell::new(Vec::new()),
         })
     }
 
     /// A new context holding a copy of this one's current values.
-    pub fn fork(&self) -> Rc<Context> {
+    pub fn fork(self: &Rc<Self>) -> Rc<Context> {
         Rc::new(Context {
             id: next_id(),
             root_id: self.root_id,
             inbound: self.inbound.clone(),
             data: self.data.as_ref().map(|d| d.fork()),
+            root: Some(self.root_context()),
+            on_drop: RefCell::new(Vec::new()),
         })
+    }
+
+    /// The root context of this stream (the inbound connection's, a task run's).
+    pub fn root_context(self: &Rc<Self>) -> Rc<Context> {
+        match &self.root {
+            Some(r) => r.clone(),
+            None => self.clone(),
+        }
+    }
+
+    /// Registers `f` to run when this context goes away.
+    pub fn on_drop(&self, f: impl FnOnce() + 'static) {
+        self.on_drop.borrow_mut().push(Box::new(f));
     }
 
     pub fn data_as<T: 'static>(&self) -> Option<&T> {
         let data: &dyn Any = self.data.as_deref()?;
         data.downcast_ref::<T>()
+    }
+}
+
+impl Drop for Context {
+    fn drop(&mut self) {
+        for f in self.on_drop.get_mut().drain(..) {
+            // Later, from the event queue: the hook may call into JS.
+            crate::sched::defer(f);
+        }
     }
 }

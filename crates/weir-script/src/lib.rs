@@ -167,6 +167,7 @@ impl Worker {
             });
             *program.define_var.borrow_mut() = Some(Persistent::save(&ctx, get("defineVar")?));
             api::pipy::install(&ctx, &cfg.argv, cfg.thread_id, cfg.concurrency).map_err(err)?;
+            api::install_all(&ctx).map_err(err)?;
             config::install(&ctx).map_err(err)?;
             let scopes = Array::new(ctx.clone()).map_err(err)?;
             ctx.globals().set("__weir_scopes", scopes).map_err(err)?;

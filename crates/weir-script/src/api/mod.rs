@@ -1,5 +1,25 @@
-//! PipyJS globals, one file per family.
+//! PipyJS globals, one file per family. Each file has an `install(ctx)` that defines its
+//! globals; `install_all` runs them once per worker before any module loads.
 
+pub mod algo;
 pub mod data;
+pub mod json;
+pub mod netmask;
+pub mod os;
 pub mod pipy;
+pub mod stats;
 pub mod timeout;
+pub mod url;
+
+use rquickjs::{Ctx, Result};
+
+/// Defines the globals that need no per-worker arguments.
+pub fn install_all(ctx: &Ctx<'_>) -> Result<()> {
+    algo::install(ctx)?;
+    json::install(ctx)?;
+    netmask::install(ctx)?;
+    os::install(ctx)?;
+    stats::install(ctx)?;
+    url::install(ctx)?;
+    Ok(())
+}

@@ -1,0 +1,7 @@
+//! `stats` globals (not implemented yet).
+
+use rquickjs::{Ctx, Result};
+
+pub fn install(_ctx: &Ctx<'_>) -> Result<()> {
+    Ok(())
+}
