@@ -125,6 +125,7 @@ impl Layout {
             ended: Cell::new(false),
             started: Cell::new(false),
             result: RefCell::new(None),
+            chain: RefCell::new(None),
         })
     }
 
@@ -164,6 +165,15 @@ pub struct Pipeline {
     started: Cell<bool>,
     /// The pipeline's result (what `onEnd` returned), for `spawn()`-style callers.
     pub result: RefCell<Option<Box<dyn Any>>>,
+    /// Where `chain()` continues from here; sub-pipelines inherit it.
+    pub chain: RefCell<Option<ChainPos>>,
+}
+
+/// A position in a module chain (`chain([...])`): the entrances and the next one to run.
+#[derive(Clone)]
+pub struct ChainPos {
+    pub list: Rc<Vec<Rc<LayoutRef>>>,
+    pub next: usize,
 }
 
 impl Pipeline {
@@ -272,6 +282,7 @@ impl Drop for Pipeline {
                     ended: Cell::new(true),
                     started: Cell::new(false),
                     result: RefCell::new(None),
+                    chain: RefCell::new(None),
                 });
                 sched::defer(move || hook(&stand_in));
             }
@@ -326,13 +337,22 @@ impl FilterCx<'_> {
     }
 
     /// Like [`FilterCx::sub_pipeline`] with a given context.
-    pub fn sub_pipeline_in(
+    pub fn sub_pipeline_in(&self, layout: &Rc<Layout>, ctx: Rc<Context>, key: usize) -> Rc<Pipeline> {
+        let chain = self.pipeline.chain.borrow().clone();
+        self.sub_pipeline_chained(layout, ctx, key, chain)
+    }
+
+    /// Like [`FilterCx::sub_pipeline_in`] with the chain position the sub-pipeline sees
+    /// (others inherit their parent's).
+    pub fn sub_pipeline_chained(
         &self,
         layout: &Rc<Layout>,
         ctx: Rc<Context>,
         key: usize,
+        chain: Option<ChainPos>,
     ) -> Rc<Pipeline> {
         let p = layout.instantiate(ctx);
+        *p.chain.borrow_mut() = chain;
         p.set_output(Target::Sub(Rc::downgrade(self.pipeline), self.index, key));
         p.start();
         p

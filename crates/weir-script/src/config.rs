@@ -83,6 +83,20 @@ impl Builder {
     }
 }
 
+/// A pipeline named `name` (in `in_module`, or else the builder's own module), resolved
+/// once every module has loaded; a missing one is a load error unless `optional`.
+pub fn named_ref(ctx: &Ctx<'_>, b: &Builder, name: String, in_module: Option<usize>, optional: bool) -> Result<Rc<LayoutRef>> {
+    let r = LayoutRef::named(name.clone());
+    prog(ctx)?.pending.borrow_mut().push(PendingName {
+        target: r.clone(),
+        module: b.module,
+        name,
+        in_module,
+        optional,
+    });
+    Ok(r)
+}
+
 /// A layout reference from a name or a builder function: `'name'` or `$=>$...`.
 pub fn layout_ref<'js>(
     ctx: &Ctx<'js>,
@@ -91,15 +105,7 @@ pub fn layout_ref<'js>(
     what: &str,
 ) -> Result<Rc<LayoutRef>> {
     if let Some(s) = v.as_string() {
-        let name = s.to_string()?;
-        let r = LayoutRef::named(name.clone());
-        prog(ctx)?.pending.borrow_mut().push(PendingName {
-            target: r.clone(),
-            module: b.module,
-            name,
-            in_module: None,
-        });
-        return Ok(r);
+        return named_ref(ctx, b, s.to_string()?, None, false);
     }
     if let Some(f) = v.as_function() {
         let layout = build_sub(ctx, b.module, f.clone())?;

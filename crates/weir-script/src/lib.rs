@@ -462,6 +462,7 @@ impl Program {
             };
             match found {
                 Some(l) => pending.target.resolve(l),
+                None if pending.optional => {}
                 None if pending.name.is_empty() => {
                     return Err(format!(
                         "{}: module has no entrance pipeline (pipeline() with no name)",

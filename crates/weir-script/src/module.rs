@@ -96,6 +96,8 @@ pub struct PendingName {
     pub name: String,
     /// The module path it points into, for `use('file', 'name')`.
     pub in_module: Option<usize>,
+    /// A module without that pipeline is skipped instead of being an error (`use` lists).
+    pub optional: bool,
 }
 
 /// Everything one worker thread knows about the loaded program.

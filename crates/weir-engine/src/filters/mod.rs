@@ -4,6 +4,7 @@
 //! The JS name → factory table lives in `weir-script` (`filters.rs`); each filter type here is
 //! named after its PipyJS method.
 
+pub mod chain;
 pub mod dummy;
 pub mod dump;
 pub mod http;

@@ -11,9 +11,9 @@ use std::rc::Rc;
 use rquickjs::{Array, Ctx, Object, Persistent, Result, Value};
 use weir_engine::{Context, Event, Filter, FilterCx, FilterFactory, LayoutRef, Pipeline};
 
-use crate::config::{prog, Builder};
+use crate::config::{named_ref, Builder};
 use crate::js::Callback;
-use crate::module::{PendingName, Slots};
+use crate::module::Slots;
 
 #[derive(Clone)]
 enum Init {
@@ -32,14 +32,7 @@ pub struct Fork {
 pub fn fork<'js>(ctx: &Ctx<'js>, b: &Rc<Builder>, args: &[Value<'js>]) -> Result<()> {
     let (layout, init_arg, assign) = match args.first().and_then(|v| v.as_string()) {
         Some(name) => {
-            let name = name.to_string()?;
-            let r = LayoutRef::named(name.clone());
-            prog(ctx)?.pending.borrow_mut().push(PendingName {
-                target: r.clone(),
-                module: b.module,
-                name,
-                in_module: None,
-            });
+            let r = named_ref(ctx, b, name.to_string()?, None, false)?;
             (r, args.get(1).cloned(), Some(b.module))
         }
         None => (b.expect_to(), args.first().cloned(), None),

@@ -9,9 +9,8 @@ use weir_engine::filters::http::mux::{KeyFn, MuxHttp, MuxOptions, SessionKey};
 use weir_engine::filters::http::HttpOptions;
 use weir_engine::{sched, ErrorCode, Event, LayoutRef};
 
-use crate::config::{prog, throw, Builder};
+use crate::config::{named_ref, throw, Builder};
 use crate::js::{on_settled, Callback};
-use crate::module::PendingName;
 use crate::value::{message_to_js, push_events, type_name};
 
 fn http_options<'js>(ctx: &Ctx<'js>, o: Option<&Object<'js>>, what: &str) -> Result<HttpOptions> {
@@ -31,14 +30,7 @@ fn sub_layout<'js>(ctx: &Ctx<'js>, b: &Rc<Builder>, args: &mut &[Value<'js>]) ->
     if let Some(name) = args.first().and_then(|v| v.as_string()) {
         let name = name.to_string()?;
         *args = &args[1..];
-        let r = LayoutRef::named(name.clone());
-        prog(ctx)?.pending.borrow_mut().push(PendingName {
-            target: r.clone(),
-            module: b.module,
-            name,
-            in_module: None,
-        });
-        return Ok(r);
+        return named_ref(ctx, b, name, None, false);
     }
     Ok(b.expect_to())
 }

@@ -4,30 +4,18 @@
 use std::rc::Rc;
 
 use rquickjs::{Class, Ctx, Result, Value};
+use weir_engine::filters::chain::{Chain, UseList};
 use weir_engine::filters::link::{Arm, Choice, Link, Trigger};
 use weir_engine::filters::{Chooser, Condition};
 use weir_engine::{Event, LayoutRef};
 
-use crate::config::{layout_ref, prog, throw, Builder, Configuration};
+use crate::config::{layout_ref, named_ref, prog, throw, Builder, Configuration};
 use crate::data_truthy;
 use crate::js::Callback;
-use crate::module::PendingName;
 use crate::value::event_to_js;
 
-fn named(
-    ctx: &Ctx<'_>,
-    b: &Rc<Builder>,
-    name: String,
-    in_module: Option<usize>,
-) -> Result<Rc<LayoutRef>> {
-    let r = LayoutRef::named(name.clone());
-    prog(ctx)?.pending.borrow_mut().push(PendingName {
-        target: r.clone(),
-        module: b.module,
-        name,
-        in_module,
-    });
-    Ok(r)
+fn named(ctx: &Ctx<'_>, b: &Rc<Builder>, name: String, in_module: Option<usize>) -> Result<Rc<LayoutRef>> {
+    named_ref(ctx, b, name, in_module, false)
 }
 
 /// A script condition: `cond(evt)` is truthy.
@@ -121,14 +109,71 @@ pub fn link<'js>(ctx: &Ctx<'js>, b: &Rc<Builder>, args: &[Value<'js>]) -> Result
     )
 }
 
+/// Loads each module named in a JS array of codebase paths.
+fn load_modules<'js>(ctx: &Ctx<'js>, list: &rquickjs::Array<'js>, what: &str) -> Result<Vec<usize>> {
+    let p = prog(ctx)?;
+    let mut ids = Vec::new();
+    for item in list.iter::<Value>() {
+        let item = item?;
+        let file = item
+            .as_string()
+            .ok_or_else(|| throw(ctx, format!("{what}: expected module file names")))?
+            .to_string()?;
+        ids.push(p.load_module(ctx, &file).map_err(|e| throw(ctx, e))?);
+    }
+    Ok(ids)
+}
+
+/// `chain([modules])` starts a module chain; `chain()` continues the current one.
+pub fn chain<'js>(ctx: &Ctx<'js>, b: &Rc<Builder>, args: &[Value<'js>]) -> Result<()> {
+    let list = match args.first() {
+        None => None,
+        Some(v) if v.is_undefined() => None,
+        Some(v) => {
+            let arr = v
+                .as_array()
+                .ok_or_else(|| throw(ctx, "chain(): expected an array of module file names"))?;
+            let mut refs = Vec::new();
+            for id in load_modules(ctx, arr, "chain()")? {
+                refs.push(named_ref(ctx, b, String::new(), Some(id), false)?);
+            }
+            Some(Rc::new(refs))
+        }
+    };
+    b.add(ctx, "chain", Rc::new(Chain { list }))
+}
+
 pub fn use_module<'js>(ctx: &Ctx<'js>, b: &Rc<Builder>, args: &[Value<'js>]) -> Result<()> {
+    if let Some(arr) = args.first().and_then(|v| v.as_array()) {
+        // use([modules], 'request', 'response'?): request pipelines in order, then the
+        // response pipelines in reverse; modules without one are skipped.
+        let name_of = |i: usize| -> Result<Option<String>> {
+            match args.get(i).and_then(|v| v.as_string()) {
+                Some(s) => Ok(Some(s.to_string()?)),
+                None => Ok(None),
+            }
+        };
+        let request = name_of(1)?.ok_or_else(|| throw(ctx, "use(): expected the name of the request pipeline"))?;
+        let response = name_of(2)?;
+        let ids = load_modules(ctx, arr, "use()")?;
+        let mut stages = Vec::new();
+        for id in &ids {
+            stages.push(named_ref(ctx, b, request.clone(), Some(*id), true)?);
+        }
+        if let Some(response) = response {
+            for id in ids.iter().rev() {
+                stages.push(named_ref(ctx, b, response.clone(), Some(*id), true)?);
+            }
+        }
+        return b.add(ctx, "use", Rc::new(UseList { stages }));
+    }
     let file = args
         .first()
         .and_then(|v| v.as_string())
         .ok_or_else(|| {
             throw(
                 ctx,
-                "use(): expected a module file name (the list form is not supported yet)",
+                "use(): expected a module file name or a list of them",
             )
         })?
         .to_string()?;

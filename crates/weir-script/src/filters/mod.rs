@@ -167,6 +167,7 @@ pub static TABLE: &[(&str, Row)] = &[
     // joints
     row!("link", |ctx, b, this, args| link::link(ctx, b, &args)),
     row!("use", |ctx, b, this, args| link::use_module(ctx, b, &args)),
+    row!("chain", |ctx, b, this, args| link::chain(ctx, b, &args)),
     row!("branch", |ctx, b, this, args| link::branch(
         ctx,
         b,

@@ -1,0 +1,8 @@
+pipy()
+.import({ __steps: 'main' })
+.pipeline()
+.handleStreamStart(() => __steps.push('c'))
+.replaceData(d => new Data(d.toString() + 'C'))
+.chain()
+.pipeline('response')
+.replaceData(d => new Data(d.toString() + '<c'))
