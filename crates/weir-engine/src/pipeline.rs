@@ -126,6 +126,7 @@ impl Layout {
             started: Cell::new(false),
             result: RefCell::new(None),
             chain: RefCell::new(None),
+            arg: RefCell::new(None),
         })
     }
 
@@ -167,6 +168,9 @@ pub struct Pipeline {
     pub result: RefCell<Option<Box<dyn Any>>>,
     /// Where `chain()` continues from here; sub-pipelines inherit it.
     pub chain: RefCell<Option<ChainPos>>,
+    /// The start argument (`onStart(arg => ...)`): what `spawn()`, `fork(x)` or `pipe()`
+    /// passed in, opaque to the engine.
+    pub arg: RefCell<Option<Rc<dyn Any>>>,
 }
 
 /// A position in a module chain (`chain([...])`): the entrances and the next one to run.
@@ -174,6 +178,9 @@ pub struct Pipeline {
 pub struct ChainPos {
     pub list: Rc<Vec<Rc<LayoutRef>>>,
     pub next: usize,
+    /// What each pipeline of a `pipe([...])` chain gets as its start argument (`None` for
+    /// module chains); `pipeNext()` passes it on.
+    pub arg: Option<Rc<dyn Any>>,
 }
 
 impl Pipeline {
@@ -283,6 +290,7 @@ impl Drop for Pipeline {
                     started: Cell::new(false),
                     result: RefCell::new(None),
                     chain: RefCell::new(None),
+                    arg: RefCell::new(None),
                 });
                 sched::defer(move || hook(&stand_in));
             }

@@ -128,7 +128,7 @@ pub fn build_sub<'js>(ctx: &Ctx<'js>, module: usize, f: Function<'js>) -> Result
     Ok(layout)
 }
 
-fn parse_listen_addr(ctx: &Ctx<'_>, v: &Value<'_>) -> Result<Option<SocketAddr>> {
+pub(crate) fn parse_listen_addr(ctx: &Ctx<'_>, v: &Value<'_>) -> Result<Option<SocketAddr>> {
     if v.is_null() || v.is_undefined() {
         return Ok(None);
     }
@@ -181,6 +181,7 @@ pub fn listen<'js>(ctx: &Ctx<'js>, b: &Rc<Builder>, args: &[Value<'js>]) -> Resu
         addr,
         options,
         layout: layout.clone(),
+        fiber: false,
     });
     b.start_layout(layout);
     Ok(())
@@ -316,7 +317,7 @@ pub fn export<'js>(ctx: &Ctx<'js>, b: &Rc<Builder>, args: &[Value<'js>]) -> Resu
                 ),
             ));
         }
-        let slot = p.new_slot(ctx, init);
+        let slot = p.new_slot(ctx, init)?;
         p.exports
             .borrow_mut()
             .insert((ns.clone(), key.clone()), slot);
@@ -360,7 +361,12 @@ pub fn on_end<'js>(ctx: &Ctx<'js>, b: &Rc<Builder>, args: &[Value<'js>]) -> Resu
         .ok_or_else(|| throw(ctx, "onEnd(): expected a function"))?;
     let cb = crate::js::Callback::new(ctx, f.clone());
     layout.set_on_end(Rc::new(move |p| {
-        let _ = cb.call(&p.context, "onEnd()", |_| Ok(Vec::new()), |_, _| Ok(()));
+        let result = cb.call(&p.context, "onEnd()", |_| Ok(Vec::new()), |ctx, v| {
+            Ok(crate::value::JsValue(rquickjs::Persistent::save(ctx, v)))
+        });
+        if let Ok(v) = result {
+            *p.result.borrow_mut() = Some(Box::new(v));
+        }
     }));
     Ok(())
 }

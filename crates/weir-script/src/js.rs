@@ -148,6 +148,15 @@ pub fn describe_exception(ctx: &Ctx<'_>, err: rquickjs::Error) -> String {
         let stack: String = obj.get("stack").unwrap_or_default();
         let file: Option<String> = obj.get("fileName").ok();
         let line: Option<i32> = obj.get("lineNumber").ok();
+        // A message that starts with its own location (`file.js:12: ...`) keeps it.
+        if let Some((loc, rest)) = message.split_once(": ") {
+            let mut parts = loc.rsplitn(2, ':');
+            if let (Some(n), Some(f)) = (parts.next(), parts.next()) {
+                if n.parse::<u32>().is_ok() && !f.is_empty() && !f.contains(' ') {
+                    return format!("{loc}: {name}: {rest}");
+                }
+            }
+        }
         let loc = location_of(&stack).or_else(|| match (file, line) {
             (Some(f), Some(l)) => Some(format!("{f}:{l}")),
             _ => None,

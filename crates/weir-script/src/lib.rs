@@ -6,6 +6,7 @@
 
 mod api;
 mod config;
+mod esm;
 mod filters;
 mod http_head;
 mod js;
@@ -20,7 +21,7 @@ use std::rc::Rc;
 use rquickjs::{Array, Ctx, Function, Object, Persistent, Value};
 use weir_engine::{sched, Context, EventSink, InboundInfo, Layout, Pipeline, Target};
 
-use module::{Program, Slots, TaskWhen, INBOUND_SLOT};
+use module::{Program, Slots, TaskWhen};
 
 pub use js::current_stream;
 
@@ -106,7 +107,7 @@ impl Worker {
             root,
             modules: RefCell::new(Vec::new()),
             by_path: RefCell::new(Default::default()),
-            slot_inits: RefCell::new(Vec::new()),
+            slot_api: RefCell::new(None),
             exports: RefCell::new(Default::default()),
             listens: RefCell::new(Vec::new()),
             tasks: RefCell::new(Vec::new()),
@@ -115,7 +116,6 @@ impl Worker {
             template: RefCell::new(None),
             solved: RefCell::new(Default::default()),
             solving: RefCell::new(Vec::new()),
-            define_var: RefCell::new(None),
             thread_id: cfg.thread_id,
             exit_code: Cell::new(None),
             exit_hooks: RefCell::new(Vec::new()),
@@ -165,7 +165,7 @@ impl Worker {
                         .map_err(err)?,
                 ),
             });
-            *program.define_var.borrow_mut() = Some(Persistent::save(&ctx, get("defineVar")?));
+            *program.slot_api.borrow_mut() = Some(Persistent::save(&ctx, api.clone()));
             api::pipy::install(&ctx, &cfg.argv, cfg.thread_id, cfg.concurrency).map_err(err)?;
             api::install_all(&ctx).map_err(err)?;
             config::install(&ctx).map_err(err)?;
@@ -174,8 +174,6 @@ impl Worker {
             let _ = ctx.eval::<(), _>(
                 "Object.defineProperty(globalThis, '__weir_scopes', {enumerable: false})",
             );
-            // Slot 0 is __inbound.
-            program.new_slot(&ctx, Value::new_null(ctx.clone()));
             Ok(Persistent::save(&ctx, get("setCur")?))
         })?;
         js::install(js::Engine {
@@ -241,8 +239,9 @@ impl Worker {
             let socket = weir_net::bind_tcp(addr, reuse_port)
                 .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
             let layout = spec.layout.clone();
+            let fiber = spec.fiber;
             let make: weir_net::PipelineMaker = Rc::new(move |inbound: Rc<InboundInfo>| {
-                let ctx = new_root_context(Some(inbound))?;
+                let ctx = new_root(Some(inbound), fiber)?;
                 Some(layout.instantiate(ctx))
             });
             let listener = weir_net::Listener::start(socket, spec.options.clone(), make)
@@ -308,29 +307,36 @@ impl Worker {
 }
 
 /// A fresh root context: initial values of every context variable, and `__inbound`.
+/// `fiber`: the stream runs era-C pipelines (its `$x` variables are usable).
 fn new_root_context(inbound: Option<Rc<InboundInfo>>) -> Option<Rc<Context>> {
+    new_root(inbound, false)
+}
+
+pub(crate) fn new_root(inbound: Option<Rc<InboundInfo>>, fiber: bool) -> Option<Rc<Context>> {
     let p = module::program()?;
     let slots = js::enter_keep(|ctx| -> Option<Slots> {
-        let arr = Array::new(ctx.clone()).ok()?;
-        for (i, init) in p.slot_inits.borrow().iter().enumerate() {
-            let v = init.clone().restore(ctx).ok()?;
-            arr.set(i, v).ok()?;
-        }
-        if let Some(info) = &inbound {
-            let o = Object::new(ctx.clone()).ok()?;
-            let _ = o.set("id", info.id as f64);
-            let _ = o.set("localAddress", info.local.ip().to_string());
-            let _ = o.set("localPort", info.local.port());
-            let _ = o.set("remoteAddress", info.remote.ip().to_string());
-            let _ = o.set("remotePort", info.remote.port());
-            let _ = o.set("destinationAddress", info.destination.ip().to_string());
-            let _ = o.set("destinationPort", info.destination.port());
-            let _ = arr.set(INBOUND_SLOT, o);
-        }
+        let inbound_obj = match &inbound {
+            Some(info) => inbound_to_js(ctx, info).ok()?.into_value(),
+            None => Value::new_null(ctx.clone()),
+        };
+        let arr = p.new_slots(ctx, inbound_obj, fiber).ok()?;
         Some(Slots(Persistent::save(ctx, arr)))
     })
     .flatten()?;
     Some(Context::root(inbound, Some(Box::new(slots))))
+}
+
+/// The `Inbound` object scripts see (`__inbound`, `onStart(inbound => ...)`).
+fn inbound_to_js<'js>(ctx: &Ctx<'js>, info: &InboundInfo) -> rquickjs::Result<Object<'js>> {
+    let o = Object::new(ctx.clone())?;
+    o.set("id", info.id as f64)?;
+    o.set("localAddress", info.local.ip().to_string())?;
+    o.set("localPort", info.local.port())?;
+    o.set("remoteAddress", info.remote.ip().to_string())?;
+    o.set("remotePort", info.remote.port())?;
+    o.set("destinationAddress", info.destination.ip().to_string())?;
+    o.set("destinationPort", info.destination.port())?;
+    Ok(o)
 }
 
 /// Holds a task's root pipeline until it outputs `StreamEnd`.

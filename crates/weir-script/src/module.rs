@@ -61,6 +61,8 @@ pub struct Module {
     pub imports: RefCell<Vec<(String, String)>>,
     pub named: RefCell<HashMap<String, Rc<Layout>>>,
     pub entrance: RefCell<Option<Rc<Layout>>>,
+    /// What `import` and `pipy.import()` of this module give (era C; empty for legacy).
+    pub exports: Persistent<Object<'static>>,
 }
 
 impl Module {
@@ -75,6 +77,8 @@ pub struct ListenSpec {
     pub addr: Option<std::net::SocketAddr>,
     pub options: weir_net::ListenOptions,
     pub layout: Rc<Layout>,
+    /// Declared with `pipy.listen()` (era C): streams have fiber variables.
+    pub fiber: bool,
 }
 
 /// A task declared by a script.
@@ -105,7 +109,9 @@ pub struct Program {
     pub root: PathBuf,
     pub modules: RefCell<Vec<Rc<Module>>>,
     pub by_path: RefCell<HashMap<String, usize>>,
-    pub slot_inits: RefCell<Vec<Persistent<Value<'static>>>>,
+    /// Prelude functions: `defineVar(scope, name, slot, fiber)`, `newSlot(init)`,
+    /// `newSlots(inbound, fiber)`.
+    pub slot_api: RefCell<Option<Persistent<Object<'static>>>>,
     pub exports: RefCell<HashMap<(String, String), usize>>,
     pub listens: RefCell<Vec<ListenSpec>>,
     pub tasks: RefCell<Vec<TaskSpec>>,
@@ -114,7 +120,6 @@ pub struct Program {
     pub template: RefCell<Option<Persistent<Array<'static>>>>,
     pub solved: RefCell<HashMap<String, Persistent<Value<'static>>>>,
     pub solving: RefCell<Vec<String>>,
-    pub define_var: RefCell<Option<Persistent<Function<'static>>>>,
     pub thread_id: usize,
     pub exit_code: Cell<Option<i32>>,
     pub exit_hooks: RefCell<Vec<crate::js::Callback>>,
@@ -165,29 +170,55 @@ impl Program {
         std::fs::read(self.file_path(codebase_path))
     }
 
+    fn slot_fn<'js>(&self, ctx: &Ctx<'js>, name: &str) -> rquickjs::Result<Function<'js>> {
+        let api = self
+            .slot_api
+            .borrow()
+            .clone()
+            .ok_or_else(|| rquickjs::Exception::throw_internal(ctx, "no slot API"))?
+            .restore(ctx)?;
+        api.get(name)
+    }
+
     /// A new slot holding `init` in every new root context.
-    pub fn new_slot<'js>(&self, ctx: &Ctx<'js>, init: Value<'js>) -> usize {
-        let mut inits = self.slot_inits.borrow_mut();
-        inits.push(Persistent::save(ctx, init));
-        inits.len() - 1
+    pub fn new_slot<'js>(&self, ctx: &Ctx<'js>, init: Value<'js>) -> rquickjs::Result<usize> {
+        self.slot_fn(ctx, "newSlot")?.call((init,))
+    }
+
+    /// The slots of a new root context: every variable's initial value, `__inbound` and
+    /// whether the stream has fiber variables (era C).
+    pub fn new_slots<'js>(&self, ctx: &Ctx<'js>, inbound: Value<'js>, fiber: bool) -> rquickjs::Result<Array<'js>> {
+        self.slot_fn(ctx, "newSlots")?.call((inbound, fiber))
     }
 
     /// Makes `name` in `module` read and write `slot` of the current stream.
-    pub fn define_var<'js>(
-        &self,
-        ctx: &Ctx<'js>,
-        module: &Module,
-        name: &str,
-        slot: usize,
-    ) -> rquickjs::Result<()> {
-        let f = self
-            .define_var
-            .borrow()
-            .clone()
-            .ok_or_else(|| rquickjs::Exception::throw_internal(ctx, "no defineVar"))?
-            .restore(ctx)?;
+    pub fn define_var<'js>(&self, ctx: &Ctx<'js>, module: &Module, name: &str, slot: usize) -> rquickjs::Result<()> {
+        self.define_slot(ctx, module, name, slot, false)
+    }
+
+    fn define_slot<'js>(&self, ctx: &Ctx<'js>, module: &Module, name: &str, slot: usize, fiber: bool) -> rquickjs::Result<()> {
         let scope = module.scope.clone().restore(ctx)?;
-        f.call::<_, ()>((scope, name, slot))
+        self.slot_fn(ctx, "defineVar")?.call((scope, name, slot, fiber))
+    }
+
+    /// Resolves an import specifier against the importing module's path.
+    pub fn resolve(&self, from: &str, spec: &str) -> String {
+        if spec.starts_with('/') {
+            return normalize(spec);
+        }
+        let dir = match from.rfind('/') {
+            Some(i) => &from[..i],
+            None => "",
+        };
+        normalize(&format!("{dir}/{spec}"))
+    }
+
+    /// The exports object of a module.
+    pub fn exports<'js>(&self, ctx: &Ctx<'js>, id: usize) -> rquickjs::Result<Object<'js>> {
+        match self.module(id) {
+            Some(m) => m.exports.clone().restore(ctx),
+            None => Object::new(ctx.clone()),
+        }
     }
 
     /// Loads (once) the module at a codebase path and returns its id.
@@ -218,6 +249,7 @@ impl Program {
             imports: RefCell::new(Vec::new()),
             named: RefCell::new(HashMap::new()),
             entrance: RefCell::new(None),
+            exports: Persistent::save(ctx, Object::new(ctx.clone()).map_err(|e| e.to_string())?),
         });
         self.define_var(ctx, &module, "__inbound", INBOUND_SLOT)
             .map_err(|e| e.to_string())?;
@@ -230,11 +262,67 @@ impl Program {
         scopes.set(id, scope).map_err(|e| e.to_string())?;
 
         self.loading.borrow_mut().push(id);
-        let result = eval_module(ctx, id, module.display(), source);
+        let result = if crate::esm::is_module(source) {
+            self.eval_esm(ctx, &module, source)
+        } else {
+            eval_module(ctx, id, module.display(), source)
+                .map(|_| ())
+                .map_err(|e| js::describe_exception(ctx, e))
+        };
         self.loading.borrow_mut().pop();
-        result
-            .map(|_| id)
-            .map_err(|e| js::describe_exception(ctx, e))
+        result.map(|_| id)
+    }
+
+    /// Runs an era-C module: ES imports/exports, fiber variables, top-level `return`.
+    fn eval_esm<'js>(&self, ctx: &Ctx<'js>, module: &Rc<Module>, source: &str) -> Result<(), String> {
+        let scope = format!("__weir_scopes[{}]", module.id);
+        let t = crate::esm::transform(source, module.display(), &scope)?;
+        let err = |e: rquickjs::Error| js::describe_exception(ctx, e);
+        for name in &t.fiber_vars {
+            let slot = self
+                .new_slot(ctx, Value::new_undefined(ctx.clone()))
+                .map_err(err)?;
+            module.vars.borrow_mut().insert(name.clone(), slot);
+            self.define_slot(ctx, module, name, slot, true).map_err(err)?;
+        }
+        let mut opts = rquickjs::context::EvalOptions::default();
+        opts.global = true;
+        opts.strict = false;
+        opts.filename = Some(module.display().to_string());
+        let f: Function = ctx.eval_with_options(t.code, opts).map_err(err)?;
+        let exports = module.exports.clone().restore(ctx).map_err(err)?;
+        let from = module.path.clone();
+        let file = module.display().to_string();
+        let import = Function::new(
+            ctx.clone(),
+            move |ctx: Ctx<'js>, spec: String, names: rquickjs::function::Opt<Vec<String>>, line: rquickjs::function::Opt<u32>| -> rquickjs::Result<Object<'js>> {
+                let p = program().ok_or_else(|| rquickjs::Exception::throw_internal(&ctx, "no program"))?;
+                let path = p.resolve(&from, &spec);
+                let at = line.0.map(|l| format!("{file}:{l}: ")).unwrap_or_default();
+                let id = p.load_module(&ctx, &path).map_err(|e| {
+                    // An error inside the imported module already names its own place.
+                    let own_place = e.split(':').nth(1).is_some_and(|n| n.parse::<u32>().is_ok());
+                    let msg = if own_place { e } else { format!("{at}cannot import '{spec}': {e}") };
+                    rquickjs::Exception::throw_reference(&ctx, &msg)
+                })?;
+                let exports = p.exports(&ctx, id)?;
+                // A module still loading (an import cycle) cannot be checked yet.
+                if !p.loading.borrow().contains(&id) {
+                    for name in names.0.unwrap_or_default() {
+                        if !exports.contains_key(name.as_str())? {
+                            return Err(rquickjs::Exception::throw_syntax(
+                                &ctx,
+                                &format!("{at}'{spec}' does not export '{name}'"),
+                            ));
+                        }
+                    }
+                }
+                Ok(exports)
+            },
+        )
+        .map_err(err)?;
+        f.call::<_, Value>((exports, import)).map_err(err)?;
+        Ok(())
     }
 }
 

@@ -97,26 +97,48 @@
     return id;
   });
 
-  // Context variables: accessors on each module's scope object that read the slots of the
-  // stream that is running now (set by the host before every entry into JS).
-  var cur;
-  function defineVar(scope, name, slot) {
+  // Context variables and fiber variables: accessors on each module's scope object that
+  // read the slots of the stream that is running now (set by the host before every entry
+  // into JS). Slot 0 holds __inbound, slot 1 is true in era-C (fiber) streams. While a
+  // module loads there is no stream: fiber variables then read and write their initial
+  // values; context variables are an error, as in Pipy.
+  var cur, inits = [null, false];
+  function defineVar(scope, name, slot, fiber) {
     Object.defineProperty(scope, name, {
       get: function () {
-        if (cur === undefined) throw new ReferenceError('context variable ' + name + ' is only available inside a pipeline');
+        if (cur === undefined) {
+          if (fiber) return inits[slot];
+          throw new ReferenceError('context variable ' + name + ' is only available inside a pipeline');
+        }
+        if (fiber && cur[1] !== true) throw new ReferenceError('referencing fiber variable ' + name + ' without a fiber (in a pipy() pipeline)');
         return cur[slot];
       },
       set: function (v) {
-        if (cur === undefined) throw new ReferenceError('context variable ' + name + ' is only available inside a pipeline');
+        if (cur === undefined) {
+          if (fiber) { inits[slot] = v; return; }
+          throw new ReferenceError('context variable ' + name + ' is only available inside a pipeline');
+        }
+        if (fiber && cur[1] !== true) throw new ReferenceError('referencing fiber variable ' + name + ' without a fiber (in a pipy() pipeline)');
         cur[slot] = v;
       },
       enumerable: true, configurable: true,
     });
   }
+  hide('__weir_export', function (o, name, get) {
+    Object.defineProperty(o, name, { get: get, enumerable: true, configurable: true });
+  });
+  hide('__weir_reexport', function (o, src) {
+    Object.keys(src).forEach(function (k) {
+      if (k !== 'default' && !Object.prototype.hasOwnProperty.call(o, k)) {
+        Object.defineProperty(o, k, { get: function () { return src[k]; }, enumerable: true, configurable: true });
+      }
+    });
+  });
   return {
     MessageStart: MessageStart, MessageEnd: MessageEnd, StreamEnd: StreamEnd, Message: Message,
     defineVar: defineVar,
     setCur: function (a) { cur = a; },
-    cloneSlots: function (a) { return a.slice(); },
+    newSlot: function (v) { inits.push(v); return inits.length - 1; },
+    newSlots: function (inbound, fiber) { var a = inits.slice(); a[0] = inbound; a[1] = fiber === true; return a; },
   };
 })

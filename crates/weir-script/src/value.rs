@@ -50,6 +50,23 @@ impl HeadValue for JsHead {
     }
 }
 
+/// A JS value kept by the engine (a pipeline's start argument or result).
+pub struct JsValue(pub Persistent<Value<'static>>);
+
+/// The pipeline's start argument: what was passed in, else its inbound object (if any).
+pub fn start_arg<'js>(ctx: &Ctx<'js>, p: &weir_engine::Pipeline) -> Result<Value<'js>> {
+    if let Some(v) = p.arg.borrow().as_ref().and_then(|a| a.downcast_ref::<JsValue>()) {
+        return v.0.clone().restore(ctx);
+    }
+    if p.context.inbound.is_some() {
+        if let Some(slots) = p.context.data_as::<crate::module::Slots>() {
+            let arr = slots.0.clone().restore(ctx)?;
+            return arr.get(crate::module::INBOUND_SLOT);
+        }
+    }
+    Ok(Value::new_undefined(ctx.clone()))
+}
+
 /// The prelude's event classes, kept per thread.
 pub(crate) struct Classes {
     pub message_start: Persistent<Constructor<'static>>,

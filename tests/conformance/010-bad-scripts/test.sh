@@ -1,4 +1,5 @@
 for f in bad/*.js; do
+  [ "$f" = bad/lib.js ] && continue
   out=$("$WEIR" -t "$f" 2>&1); rc=$?
   echo "$f rc=$rc: $out"
 done

@@ -4,6 +4,7 @@
 pub mod algo;
 pub mod data;
 pub mod json;
+pub mod layout;
 pub mod netmask;
 pub mod os;
 pub mod pipy;
@@ -17,6 +18,7 @@ use rquickjs::{Ctx, Result};
 pub fn install_all(ctx: &Ctx<'_>) -> Result<()> {
     algo::install(ctx)?;
     json::install(ctx)?;
+    layout::install(ctx)?;
     netmask::install(ctx)?;
     os::install(ctx)?;
     stats::install(ctx)?;

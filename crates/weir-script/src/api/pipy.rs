@@ -57,7 +57,7 @@ fn pipy_call<'js>(ctx: Ctx<'js>, vars: Opt<Value<'js>>) -> Result<Class<'js, Con
                     format!("pipy(): context variable '{key}' is defined twice"),
                 ));
             }
-            let slot = p.new_slot(&ctx, init);
+            let slot = p.new_slot(&ctx, init)?;
             module.vars.borrow_mut().insert(key.clone(), slot);
             p.define_var(&ctx, &module, &key, slot)?;
         }

@@ -168,11 +168,13 @@ impl EventFilter {
         let mode = self.mode;
         let method = self.method;
         let home = cx.home();
+        let pipeline = cx.pipeline.clone();
         let outcome = cb.call(
             cx.context(),
             method,
             |ctx| {
                 Ok(match &subject {
+                    Subject::None if mode == Mode::Replace => vec![crate::value::start_arg(ctx, &pipeline)?],
                     Subject::None => Vec::new(),
                     Subject::Event(e) => vec![event_to_js(ctx, e)?],
                     Subject::Message(m) => vec![message_to_js(ctx, m)?],

@@ -1,0 +1,2 @@
+import { a } from
+var  = 1

@@ -1,0 +1,1 @@
+export var fine = 1

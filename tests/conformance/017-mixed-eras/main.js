@@ -1,0 +1,8 @@
+// A new-style listener chaining into a legacy pipy() plugin, and a legacy plugin importing
+// a new-style helper.
+import { shout } from './plugins/helper.js'
+
+pipy.listen(28170, $=>$
+  .onStart(() => new Data(shout('welcome') + '\n'))
+  .chain(['plugins/legacy.js'])
+)
