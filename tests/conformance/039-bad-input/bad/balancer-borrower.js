@@ -1,0 +1,2 @@
+// Borrowers are objects.
+new algo.RoundRobinLoadBalancer(['a']).next('me')

@@ -1,0 +1,3 @@
+var lb = new algo.RoundRobinLoadBalancer(['a', 'b'])
+// No such target.
+lb.deselect('zzz')

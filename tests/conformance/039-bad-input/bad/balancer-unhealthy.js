@@ -1,0 +1,2 @@
+// The unhealthy set must be an algo.Cache.
+new algo.RoundRobinLoadBalancer(['a'], { a: true })

@@ -1,0 +1,2 @@
+// Weights are numbers.
+new algo.LeastWorkLoadBalancer({ a: 'heavy' })

@@ -1,0 +1,2 @@
+// Callbacks must be functions.
+var c = new algo.Cache('alloc')

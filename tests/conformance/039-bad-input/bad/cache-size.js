@@ -1,0 +1,2 @@
+// Sizes cannot be negative.
+var c = new algo.Cache(null, null, { size: -1 })

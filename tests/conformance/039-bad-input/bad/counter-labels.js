@@ -1,0 +1,2 @@
+// This counter has no labels.
+new stats.Counter('plain').withLabels('a')

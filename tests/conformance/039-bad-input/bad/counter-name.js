@@ -1,0 +1,2 @@
+// Metric names are strings.
+new stats.Counter(42)

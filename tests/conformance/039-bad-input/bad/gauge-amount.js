@@ -1,0 +1,2 @@
+// Increase by a number.
+new stats.Gauge('g').increase('one')

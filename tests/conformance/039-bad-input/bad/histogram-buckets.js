@@ -1,0 +1,2 @@
+// Buckets must be an array.
+new stats.Histogram('h', 5)

@@ -1,0 +1,2 @@
+// No such algorithm.
+new algo.LoadBalancer(['a'], { algorithm: 'random' })

@@ -1,0 +1,2 @@
+// Buckets are numbers.
+new algo.Percentile([1, 'two'])

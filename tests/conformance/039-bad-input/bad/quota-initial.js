@@ -1,0 +1,2 @@
+// The initial quota is a number.
+new algo.Quota('lots')

@@ -1,0 +1,2 @@
+// Patterns are strings.
+new algo.URLRouter().add(42, 'x')

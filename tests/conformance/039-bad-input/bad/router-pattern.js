@@ -1,0 +1,2 @@
+// A pattern needs a '/'.
+var r = new algo.URLRouter({ 'no-slash': 1 })

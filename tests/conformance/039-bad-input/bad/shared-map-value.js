@@ -1,0 +1,2 @@
+// Functions cannot cross threads.
+new algo.SharedMap('m').set('f', () => 1)
