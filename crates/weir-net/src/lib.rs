@@ -5,6 +5,7 @@
 //! back-pressure [`weir_engine::tap::Tap`]), writers are event sinks with bounded buffers.
 
 pub mod connect;
+pub mod exec;
 pub mod listener;
 pub mod writer;
 

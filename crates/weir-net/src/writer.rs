@@ -92,17 +92,23 @@ impl SocketWriter {
         mut w: W,
         write_timeout: Option<Duration>,
     ) -> Result<Ending, std::io::Error> {
+        let mut batch: Vec<Bytes> = Vec::with_capacity(MAX_BATCH);
         loop {
-            let next = self.queue.borrow_mut().pop_front();
-            match next {
-                Some(mut chunk) => {
-                    let len = chunk.len();
-                    let write = async {
-                        while chunk.has_remaining() {
-                            w.write_buf(&mut chunk).await?;
-                        }
-                        Ok::<(), std::io::Error>(())
-                    };
+            // Everything queued goes out in one writev (a response head and its body
+            // together, several pipelined responses together), bounded per call.
+            {
+                let mut q = self.queue.borrow_mut();
+                let mut bytes = 0;
+                while batch.len() < MAX_BATCH && bytes < MAX_BATCH_BYTES {
+                    let Some(chunk) = q.pop_front() else { break };
+                    bytes += chunk.len();
+                    batch.push(chunk);
+                }
+            }
+            match batch.is_empty() {
+                false => {
+                    let len: usize = batch.iter().map(|c| c.len()).sum();
+                    let write = write_all_vectored(&mut w, &mut batch);
                     let res = match write_timeout {
                         Some(t) => match tokio::time::timeout(t, write).await {
                             Ok(r) => r,
@@ -113,6 +119,7 @@ impl SocketWriter {
                         },
                         None => write.await,
                     };
+                    batch.clear();
                     self.pending.set(self.pending.get().saturating_sub(len));
                     self.congestion.relieve(self.pending.get(), self.limit / 2);
                     if let Err(e) = res {
@@ -120,7 +127,7 @@ impl SocketWriter {
                         return Err(e);
                     }
                 }
-                None => match self.ending.get() {
+                true => match self.ending.get() {
                     Ending::Open => {
                         let notified = self.wake.notified();
                         if self.queue.borrow().is_empty() && self.ending.get() == Ending::Open {
@@ -145,6 +152,38 @@ impl SocketWriter {
         self.pending.set(0);
         self.congestion.relieve(0, 0);
     }
+}
+
+/// Chunks written per system call at most.
+const MAX_BATCH: usize = 64;
+/// Bytes gathered per system call at most.
+const MAX_BATCH_BYTES: usize = 1 << 20;
+
+/// Writes every chunk of `batch` with as few `writev` calls as the socket allows.
+async fn write_all_vectored<W: tokio::io::AsyncWrite + Unpin>(w: &mut W, batch: &mut [Bytes]) -> std::io::Result<()> {
+    let mut first = 0;
+    while first < batch.len() {
+        let slices: Vec<std::io::IoSlice<'_>> = batch[first..].iter().map(|c| std::io::IoSlice::new(c)).collect();
+        let mut n = w.write_vectored(&slices).await?;
+        drop(slices);
+        if n == 0 {
+            return Err(std::io::ErrorKind::WriteZero.into());
+        }
+        while n > 0 && first < batch.len() {
+            let len = batch[first].len();
+            if n >= len {
+                n -= len;
+                first += 1;
+            } else {
+                batch[first].advance(n);
+                n = 0;
+            }
+        }
+        while first < batch.len() && batch[first].is_empty() {
+            first += 1;
+        }
+    }
+    Ok(())
 }
 
 impl EventSink for SocketWriter {

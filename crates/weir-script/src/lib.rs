@@ -266,6 +266,7 @@ impl Worker {
         for l in self.listeners.drain(..) {
             l.stop();
         }
+        sched::defer(weir_engine::filters::http::mux::close_idle_sessions);
     }
 
     /// Runs the `pipy.exit(fn)` hooks and waits for the promises they return to settle.

@@ -1,9 +1,9 @@
 # Pipy's tutorial step 03 (demuxHTTP/muxHTTP/connect), unchanged, in front of step 02's mock.
 "$WEIR" --no-graph backend.js 2>/dev/null & backend=$!
-trap 'kill $backend 2>/dev/null' EXIT
+trap 'kill -9 $backend 2>/dev/null' EXIT
 for i in 1 2 3 4 5 6 7 8 9 10; do curl -s -o /dev/null http://localhost:8080/ && break; sleep 0.2; done
 curl -s -i http://localhost:8000/
 curl -s http://localhost:8000/ http://localhost:8000/again
 echo "--- upstream down"
-kill $backend; wait $backend 2>/dev/null
+kill -9 $backend; wait $backend 2>/dev/null
 curl -s -i http://localhost:8000/ | head -1

@@ -52,6 +52,7 @@ impl Filter for ChainFilter {
                 Some(list) => Some(ChainPos {
                     list: list.clone(),
                     next: 0,
+                    arg: None,
                 }),
                 None => cx.pipeline.chain.borrow().clone(),
             };
@@ -60,6 +61,7 @@ impl Filter for ChainFilter {
                     let next = ChainPos {
                         list: pos.list.clone(),
                         next: pos.next + 1,
+                        arg: pos.arg.clone(),
                     };
                     let p = cx.sub_pipeline_chained(&layout, cx.context().clone(), 0, Some(next));
                     ChainState::Linked(p)

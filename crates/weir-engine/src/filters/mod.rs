@@ -7,10 +7,17 @@
 pub mod chain;
 pub mod dummy;
 pub mod dump;
+pub mod fork_join;
 pub mod http;
 pub mod link;
+pub mod loop_;
+pub mod pipe;
+pub mod read;
+pub mod repeat;
 pub mod replay;
+pub mod split;
 pub mod tee;
+pub mod throttle;
 
 use std::rc::Rc;
 

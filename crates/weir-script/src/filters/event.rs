@@ -29,6 +29,8 @@ pub enum Kind {
     Message,
     MessageEnd,
     StreamEnd,
+    /// Every event (`handle`, `replace`).
+    Any,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -137,6 +139,7 @@ impl EventFilter {
             Kind::MessageStart => evt.kind() == EventKind::MessageStart,
             Kind::MessageEnd => evt.kind() == EventKind::MessageEnd,
             Kind::StreamEnd => evt.kind() == EventKind::StreamEnd,
+            Kind::Any => true,
             Kind::Message => false,
         }
     }

@@ -3,11 +3,17 @@
 //! `grep '"handleData"'` finds one row here and the filter's file. Rows for layout-level
 //! methods (`listen`, `task`, `pipeline`, `to`, ...) point into `config.rs`.
 
+pub mod body;
 pub mod event;
 pub mod fork;
+pub mod fork_join;
 pub mod http;
+pub mod io;
 pub mod link;
 pub mod misc;
+pub mod pipe;
+pub mod repeat;
+pub mod throttle;
 pub mod wait;
 
 use std::rc::Rc;
@@ -48,9 +54,11 @@ pub static TABLE: &[(&str, Row)] = &[
     row!("export", |ctx, b, this, args| config::export(ctx, b, &args)),
     row!("import", |ctx, b, this, args| config::import(ctx, b, &args)),
     row!("onEnd", |ctx, b, this, args| config::on_end(ctx, b, &args)),
-    row!("repeat", |ctx, b, this, args| config::repeat(
-        ctx, this, &args
-    )),
+    row!("repeat", |ctx, b, this, args| if args.len() == 1 && args[0].is_function() {
+        repeat::repeat(ctx, b, &args)
+    } else {
+        config::repeat(ctx, this, &args)
+    }),
     // events
     row!("onStart", |ctx, b, this, args| event::add(
         ctx,
@@ -195,6 +203,10 @@ pub static TABLE: &[(&str, Row)] = &[
     row!("fork", |ctx, b, this, args| fork::fork(ctx, b, &args)),
     row!("replay", |ctx, b, this, args| misc::replay(ctx, b, &args)),
     row!("wait", |ctx, b, this, args| wait::wait(ctx, b, &args)),
+    // throttles
+    row!("throttleMessageRate", |ctx, b, this, args| throttle::throttle(ctx, b, "throttleMessageRate", weir_engine::filters::throttle::Measure::MessageRate, &args)),
+    row!("throttleDataRate", |ctx, b, this, args| throttle::throttle(ctx, b, "throttleDataRate", weir_engine::filters::throttle::Measure::DataRate, &args)),
+    row!("throttleConcurrency", |ctx, b, this, args| throttle::throttle(ctx, b, "throttleConcurrency", weir_engine::filters::throttle::Measure::Concurrency, &args)),
     // HTTP
     row!("demuxHTTP", |ctx, b, this, args| http::demux_http(ctx, b, &args)),
     row!("serveHTTP", |ctx, b, this, args| http::serve_http(ctx, b, &args)),
@@ -203,6 +215,19 @@ pub static TABLE: &[(&str, Row)] = &[
     row!("decodeHTTPResponse", |ctx, b, this, args| http::codec(ctx, b, "decodeHTTPResponse", &args)),
     row!("encodeHTTPRequest", |ctx, b, this, args| http::codec(ctx, b, "encodeHTTPRequest", &args)),
     row!("encodeHTTPResponse", |ctx, b, this, args| http::codec(ctx, b, "encodeHTTPResponse", &args)),
+    // era C, bodies, splitting, files and processes
+    row!("handle", |ctx, b, this, args| event::add(ctx, b, "handle", Kind::Any, event::Mode::Handle, &args)),
+    row!("replace", |ctx, b, this, args| event::add(ctx, b, "replace", Kind::Any, event::Mode::Replace, &args)),
+    row!("handleMessageBody", |ctx, b, this, args| body::add(ctx, b, "handleMessageBody", body::Mode::Handle, &args)),
+    row!("replaceMessageBody", |ctx, b, this, args| body::add(ctx, b, "replaceMessageBody", body::Mode::Replace, &args)),
+    row!("split", |ctx, b, this, args| body::split(ctx, b, &args)),
+    row!("pipe", |ctx, b, this, args| pipe::pipe(ctx, b, &args)),
+    row!("pipeNext", |ctx, b, this, args| pipe::pipe_next(ctx, b, &args)),
+    row!("forkJoin", |ctx, b, this, args| fork_join::fork_join(ctx, b, weir_engine::filters::fork_join::ForkMode::Join, &args)),
+    row!("forkRace", |ctx, b, this, args| fork_join::fork_join(ctx, b, weir_engine::filters::fork_join::ForkMode::Race, &args)),
+    row!("loop", |ctx, b, this, args| repeat::loop_filter(ctx, b, &args)),
+    row!("read", |ctx, b, this, args| io::read(ctx, b, &args)),
+    row!("exec", |ctx, b, this, args| io::exec(ctx, b, &args)),
     // I/O and debugging
     row!("connect", |ctx, b, this, args| misc::connect(ctx, b, &args)),
     row!("dump", |ctx, b, this, args| misc::dump(ctx, b, &args)),

@@ -14,12 +14,11 @@
 use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, VecDeque};
 use std::rc::{Rc, Weak};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use weir_codec::http1::{ResponseDecoder, ResponseFor};
 
 use super::{decode_responses, HttpOptions};
-use crate::activity::Activity;
 use crate::event::{ErrorCode, Event, MessageStart};
 use crate::http::{request_of, status_for_error, status_head, EncodeFor, MessageEncoder};
 use crate::pipeline::{Filter, FilterCx, FilterFactory, LayoutRef, Pipeline};
@@ -58,6 +57,23 @@ impl Default for MuxOptions {
 }
 
 type Pool = Rc<RefCell<HashMap<SessionKey, Rc<Session>>>>;
+
+thread_local! {
+    /// Every session of this thread, to close the idle ones at shutdown.
+    static SESSIONS: RefCell<Vec<Weak<Session>>> = const { RefCell::new(Vec::new()) };
+    /// Shutting down: sessions close as soon as they are idle.
+    static DRAINING: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Closes every upstream session that has no request waiting (graceful shutdown: idle
+/// keep-alive connections must not hold the worker for `maxIdle`).
+pub fn close_idle_sessions() {
+    DRAINING.with(|d| d.set(true));
+    let sessions: Vec<Rc<Session>> = SESSIONS.with(|s| s.borrow().iter().filter_map(|w| w.upgrade()).collect());
+    for s in sessions {
+        s.close_idle();
+    }
+}
 
 pub struct MuxHttp {
     pub layout: Rc<LayoutRef>,
@@ -231,8 +247,10 @@ struct Session {
     sent: Cell<usize>,
     closed: Cell<bool>,
     retired: Cell<bool>,
-    /// Bumped on every request so a pending idle timer knows it is stale.
-    generation: Cell<u64>,
+    /// When the last response finished (the idle clock).
+    idle_since: Cell<Instant>,
+    /// The session's one idle-timer task is running.
+    timer: Cell<bool>,
     /// Skipping an interim (1xx) response.
     interim: Cell<bool>,
 }
@@ -250,8 +268,14 @@ impl Session {
             sent: Cell::new(0),
             closed: Cell::new(false),
             retired: Cell::new(false),
-            generation: Cell::new(0),
+            idle_since: Cell::new(Instant::now()),
+            timer: Cell::new(false),
             interim: Cell::new(false),
+        });
+        SESSIONS.with(|s| {
+            let mut s = s.borrow_mut();
+            s.retain(|w| w.strong_count() > 0);
+            s.push(Rc::downgrade(&session));
         });
         let p = layout.instantiate(ctx);
         p.set_output(Target::Sink(Rc::new(SessionSink(Rc::downgrade(&session)))));
@@ -286,7 +310,6 @@ impl Session {
             connect: false,
         });
         self.waiters.borrow_mut().push_back(Waiter { reply, started: false });
-        self.generation.set(self.generation.get() + 1);
         self.sent.set(self.sent.get() + 1);
         if self.options.max_messages.is_some_and(|m| self.sent.get() >= m) {
             self.retire();
@@ -353,30 +376,47 @@ impl Session {
         if end && self.waiters.borrow().is_empty() {
             if self.retired.get() {
                 self.shut();
+            } else if DRAINING.with(|d| d.get()) {
+                self.close_idle();
             } else {
                 self.idle_timer();
             }
         }
     }
 
+    /// Closes the session once it has been idle for `max_idle`. One task per session, started
+    /// on the first idle moment; it does not keep the worker alive by itself.
     fn idle_timer(self: &Rc<Self>) {
-        let generation = self.generation.get();
+        self.idle_since.set(Instant::now());
+        if self.timer.replace(true) {
+            return;
+        }
         let me = Rc::downgrade(self);
         let idle = self.options.max_idle;
-        let guard = Activity::new();
         tokio::task::spawn_local(async move {
-            tokio::time::sleep(idle).await;
-            drop(guard);
-            sched::defer(move || {
-                if let Some(s) = me.upgrade() {
-                    if s.generation.get() == generation && s.waiters.borrow().is_empty() && !s.closed.get() {
-                        s.closed.set(true);
-                        s.retire();
-                        s.shut();
-                    }
+            let mut wait = idle;
+            loop {
+                tokio::time::sleep(wait).await;
+                let Some(s) = me.upgrade() else { return };
+                if s.closed.get() {
+                    return;
                 }
-            });
+                let quiet = s.idle_since.get().elapsed();
+                if s.waiters.borrow().is_empty() && quiet >= idle {
+                    sched::defer(move || s.close_idle());
+                    return;
+                }
+                wait = idle.saturating_sub(quiet).max(Duration::from_millis(10));
+            }
         });
+    }
+
+    fn close_idle(self: &Rc<Self>) {
+        if self.waiters.borrow().is_empty() && !self.closed.get() {
+            self.closed.set(true);
+            self.retire();
+            self.shut();
+        }
     }
 
     fn fail(self: &Rc<Self>, code: Option<ErrorCode>) {

@@ -1,0 +1,2 @@
+var a = pipeline($=>$.pipeNext())
+pipeline($=>$.pipe([a, 'nope']))

@@ -1,0 +1,1 @@
+pipeline($=>$.pipe('x', { x: 'not a pipeline' }))

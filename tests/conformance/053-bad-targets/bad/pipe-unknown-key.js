@@ -1,0 +1,4 @@
+var a = pipeline($=>$.dummy())
+pipeline($=>$
+  .pipe('b', { a })
+)
