@@ -10,8 +10,14 @@ if [ ${#need[@]} -gt 0 ]; then
   apt-get update -qq && apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 cargo build --release --locked
-cargo test --release --locked --workspace 2>&1 | tee /tmp/weir-test.log
-passed=$(grep -Eo '[0-9]+ passed' /tmp/weir-test.log | awk '{s+=$1} END {print s+0}')
-failed=$(grep -Eo '[0-9]+ failed' /tmp/weir-test.log | awk '{s+=$1} END {print s+0}')
+# To a file, not through a pipe: a stray child process holding the pipe open must not make
+# this script wait for it.
+log=$(mktemp)
+status=0
+cargo test --release --locked --workspace --no-fail-fast > "$log" 2>&1 || status=$?
+cat "$log"
+passed=$(grep -Eo '[0-9]+ passed' "$log" | awk '{s+=$1} END {print s+0}')
+failed=$(grep -Eo '[0-9]+ failed' "$log" | awk '{s+=$1} END {print s+0}')
 echo "${passed} passed, ${failed} failed"
-[ "$failed" -eq 0 ]
+rm -f "$log"
+[ "$failed" -eq 0 ] && [ "$status" -eq 0 ]

@@ -128,57 +128,35 @@ fn is_hop_header(name: &[u8]) -> bool {
         || name.eq_ignore_ascii_case(b"keep-alive")
 }
 
-fn framing_headers(headers: &[Header], framing: Framing, keep_alive: Option<bool>) -> Vec<Header> {
-    let mut out: Vec<Header> = headers
-        .iter()
-        .filter(|h| !is_hop_header(&h.name))
-        .map(|h| Header {
-            name: Bytes::from(h.name.to_ascii_lowercase()),
-            value: h.value.clone(),
-        })
-        .collect();
+/// Appends the script's headers (framing and connection headers dropped), then the framing
+/// header, then `connection`, then the empty line — field by field, with no copy of the head.
+fn write_fields(headers: &[Header], framing: Framing, keep_alive: bool, out: &mut BytesMut) {
+    for h in headers.iter().filter(|h| !is_hop_header(&h.name)) {
+        http1::write_field(&h.name, &h.value, out);
+    }
     match framing {
-        Framing::Length(n) => out.push(Header {
-            name: Bytes::from_static(b"content-length"),
-            value: Bytes::from(n.to_string()),
-        }),
-        Framing::Chunked => out.push(Header {
-            name: Bytes::from_static(b"transfer-encoding"),
-            value: Bytes::from_static(b"chunked"),
-        }),
+        Framing::Length(n) => http1::write_field(b"content-length", n.to_string().as_bytes(), out),
+        Framing::Chunked => http1::write_field(b"transfer-encoding", b"chunked", out),
         Framing::None => {}
     }
-    if let Some(k) = keep_alive {
-        out.push(Header {
-            name: Bytes::from_static(b"connection"),
-            value: Bytes::from_static(if k { b"keep-alive" } else { b"close" }),
-        });
-    }
-    out
+    http1::write_field(b"connection", if keep_alive { b"keep-alive" } else { b"close" }, out);
+    out.extend_from_slice(b"\r\n");
 }
 
 /// Writes a response head as Pipy does: the script's headers in order (lowercased, framing
 /// and connection headers dropped), then `content-length` or `transfer-encoding`, then
 /// `connection`.
 pub fn write_response(head: &ResponseHead, framing: Framing, keep_alive: bool, out: &mut BytesMut) {
-    let h = ResponseHead {
-        status: head.status,
-        reason: head.reason.clone(),
-        version: Version::Http11,
-        headers: framing_headers(&head.headers, framing, Some(keep_alive)),
-    };
-    http1::write_response_head(&h, out);
+    out.reserve(64 + head.headers.iter().map(|h| h.name.len() + h.value.len() + 4).sum::<usize>());
+    http1::write_status_line(Version::Http11, head.status, &head.reason, out);
+    write_fields(&head.headers, framing, keep_alive, out);
 }
 
 /// Writes a request head; `connection: keep-alive` is always asked for.
 pub fn write_request(head: &RequestHead, framing: Framing, out: &mut BytesMut) {
-    let h = RequestHead {
-        method: head.method.clone(),
-        path: head.path.clone(),
-        version: Version::Http11,
-        headers: framing_headers(&head.headers, framing, Some(true)),
-    };
-    http1::write_request_head(&h, out);
+    out.reserve(64 + head.path.len() + head.headers.iter().map(|h| h.name.len() + h.value.len() + 4).sum::<usize>());
+    http1::write_request_line(&head.method, &head.path, Version::Http11, out);
+    write_fields(&head.headers, framing, true, out);
 }
 
 /// Whether a response with this status to this request carries a body.

@@ -268,7 +268,7 @@ async fn run_outbound(
             if buf.capacity() - buf.len() < 4096 {
                 buf.reserve(32 * 1024);
             }
-            let limit = deadline(&options, &last_active);
+            let limit = crate::writer::read_deadline(options.idle_timeout, options.read_timeout, &last_active);
             let res = match limit {
                 Some(t) => match tokio::time::timeout(t, rd.read_buf(&mut buf)).await {
                     Ok(r) => r,
@@ -323,13 +323,3 @@ async fn run_outbound(
     }
 }
 
-fn deadline(options: &ConnectOptions, last: &Cell<Instant>) -> Option<Duration> {
-    let idle = options.idle_timeout.map(|t| {
-        t.saturating_sub(last.get().elapsed())
-            .max(Duration::from_millis(1))
-    });
-    match (idle, options.read_timeout) {
-        (Some(a), Some(b)) => Some(a.min(b)),
-        (a, b) => a.or(b),
-    }
-}

@@ -205,7 +205,7 @@ async fn serve_inbound(stream: TcpStream, pipeline: Rc<Pipeline>, options: &List
             if buf.capacity() - buf.len() < 4096 {
                 buf.reserve(32 * 1024);
             }
-            let timeout = read_deadline(options, &last_active);
+            let timeout = crate::writer::read_deadline(options.idle_timeout, options.read_timeout, &last_active);
             let res = match timeout {
                 Some(t) => match tokio::time::timeout(t, rd.read_buf(&mut buf)).await {
                     Ok(r) => r,
@@ -263,16 +263,6 @@ async fn serve_inbound(stream: TcpStream, pipeline: Rc<Pipeline>, options: &List
     }
 }
 
-fn read_deadline(options: &ListenOptions, last: &Cell<Instant>) -> Option<Duration> {
-    let idle = options.idle_timeout.map(|t| {
-        t.saturating_sub(last.get().elapsed())
-            .max(Duration::from_millis(1))
-    });
-    match (idle, options.read_timeout) {
-        (Some(a), Some(b)) => Some(a.min(b)),
-        (a, b) => a.or(b),
-    }
-}
 
 fn idle_expired(options: &ListenOptions, last: &Cell<Instant>) -> bool {
     options

@@ -195,3 +195,13 @@ impl EventSink for SocketWriter {
         }
     }
 }
+
+/// How long the next read may wait: until the idle timeout runs out (counted from the last
+/// activity) or the read timeout, whichever comes first; `None` for no limit.
+pub(crate) fn read_deadline(idle: Option<Duration>, read: Option<Duration>, last: &std::cell::Cell<std::time::Instant>) -> Option<Duration> {
+    let idle = idle.map(|t| t.saturating_sub(last.get().elapsed()).max(Duration::from_millis(1)));
+    match (idle, read) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}

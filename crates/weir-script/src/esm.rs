@@ -312,8 +312,8 @@ mod tests {
         let src = "import a, { b as c } from './m.js'\nimport * as ns from './n.js'\nexport var x = a + c\nexport function f() { return { c } }\nexport { x as y }\nexport default 42\n";
         let t = transform(src, "t.js", "S").expect("transforms");
         let code = &t.code;
-        assert!(code.contains("var __weir_i0 = __import('./m.js');"));
-        assert!(code.contains("var __weir_i1 = __import('./n.js');"));
+        assert!(code.contains("var __weir_i0 = __import('./m.js', ['default', 'b'], 1);"), "{code}");
+        assert!(code.contains("var __weir_i1 = __import('./n.js', [], 2);"), "{code}");
         assert!(code.contains("var x = __weir_i0.default + __weir_i0['b']"));
         assert!(code.contains("return { c: __weir_i0['b'] }"));
         assert!(code.contains("__weir_export(__exports, 'y', function () { return x; });"));

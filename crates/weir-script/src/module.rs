@@ -285,11 +285,7 @@ impl Program {
             module.vars.borrow_mut().insert(name.clone(), slot);
             self.define_slot(ctx, module, name, slot, true).map_err(err)?;
         }
-        let mut opts = rquickjs::context::EvalOptions::default();
-        opts.global = true;
-        opts.strict = false;
-        opts.filename = Some(module.display().to_string());
-        let f: Function = ctx.eval_with_options(t.code, opts).map_err(err)?;
+        let f: Function = eval_script(ctx, module.display(), t.code).map_err(err)?;
         let exports = module.exports.clone().restore(ctx).map_err(err)?;
         let from = module.path.clone();
         let file = module.display().to_string();
@@ -326,39 +322,32 @@ impl Program {
     }
 }
 
-/// Evaluates a legacy module body inside its scope. The wrapper sits on the first line so
-/// line numbers in errors match the file.
-fn eval_module<'js>(
-    ctx: &Ctx<'js>,
-    id: usize,
-    file: &str,
-    source: &str,
-) -> rquickjs::Result<Value<'js>> {
-    let body = match source.strip_prefix("#!") {
+/// A leading `#!` line becomes a comment (so line numbers stay right).
+fn strip_shebang(source: &str) -> String {
+    match source.strip_prefix("#!") {
         Some(rest) => format!("//{rest}"),
         None => source.to_string(),
-    };
-    let wrapped = format!("with(__weir_scopes[{id}]){{{body}\n}}");
+    }
+}
+
+/// Evaluates script text as a sloppy global script named `file`.
+pub fn eval_script<'js, V: rquickjs::FromJs<'js>>(ctx: &Ctx<'js>, file: &str, code: String) -> rquickjs::Result<V> {
     let mut opts = rquickjs::context::EvalOptions::default();
     opts.global = true;
     opts.strict = false;
     opts.filename = Some(file.to_string());
-    ctx.eval_with_options(wrapped, opts)
+    ctx.eval_with_options(code, opts)
+}
+
+/// Evaluates a legacy module body inside its scope. The wrapper sits on the first line so
+/// line numbers in errors match the file.
+fn eval_module<'js>(ctx: &Ctx<'js>, id: usize, file: &str, source: &str) -> rquickjs::Result<Value<'js>> {
+    let body = strip_shebang(source);
+    eval_script(ctx, file, format!("with(__weir_scopes[{id}]){{{body}\n}}"))
 }
 
 /// Evaluates a file as one expression (for `pipy.solve`), with no module scope.
-pub fn eval_expression<'js>(
-    ctx: &Ctx<'js>,
-    file: &str,
-    source: &str,
-) -> rquickjs::Result<Value<'js>> {
-    let body = match source.strip_prefix("#!") {
-        Some(rest) => format!("//{rest}"),
-        None => source.to_string(),
-    };
-    let mut opts = rquickjs::context::EvalOptions::default();
-    opts.global = true;
-    opts.strict = false;
-    opts.filename = Some(file.to_string());
-    ctx.eval_with_options(format!("({body}\n)"), opts)
+pub fn eval_expression<'js>(ctx: &Ctx<'js>, file: &str, source: &str) -> rquickjs::Result<Value<'js>> {
+    let body = strip_shebang(source);
+    eval_script(ctx, file, format!("({body}\n)"))
 }

@@ -5,13 +5,13 @@
 //! compares its stdout with `output`) or, without `test.sh`, weir's own stdout compared with
 //! `output` (the program must exit by itself). `test.sh` gets `$WEIR`, the binary.
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Instant;
 
-const WEIR: &str = env!("CARGO_BIN_EXE_weir");
+mod common;
+
+use common::{start_weir, WEIR};
 
 fn cases() -> Vec<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/conformance");
@@ -24,50 +24,11 @@ fn cases() -> Vec<PathBuf> {
     v
 }
 
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn wait_started(child: &mut Child, timeout: Duration) -> Result<(), String> {
-    let stderr = child.stderr.take().ok_or("no stderr")?;
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let mut seen = Vec::new();
-        for line in BufReader::new(stderr).lines() {
-            let Ok(line) = line else { break };
-            if line.contains("Thread 0 started") {
-                let _ = tx.send(Ok(()));
-            }
-            seen.push(line);
-        }
-        let _ = tx.send(Err(seen.join("\n")));
-    });
-    match rx.recv_timeout(timeout) {
-        Ok(Ok(())) => Ok(()),
-        Ok(Err(log)) => Err(format!("weir exited before starting:\n{log}")),
-        Err(_) => Err("weir did not start in time".to_string()),
-    }
-}
-
 fn run_case(dir: &Path) -> Result<(), String> {
     let expected =
         std::fs::read_to_string(dir.join("output")).map_err(|e| format!("no output file: {e}"))?;
     let actual = if dir.join("test.sh").is_file() {
-        let mut child = Command::new(WEIR)
-            .args(["--log-level=debug:thread", "--no-graph", "main.js"])
-            .current_dir(dir)
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .map_err(|e| e.to_string())?;
-        let started = wait_started(&mut child, Duration::from_secs(10));
-        let _guard = Running(child);
-        started?;
+        let _weir = start_weir(&["main.js"], Some(dir))?;
         let out = Command::new("timeout")
             .args(["60", "bash", "test.sh"])
             .current_dir(dir)

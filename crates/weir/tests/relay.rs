@@ -2,57 +2,18 @@
 //! (`listen(p).connect(backend)`), with one and two worker threads; the bytes must come back
 //! intact (same length, same checksum).
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
 use std::time::Duration;
 
-const WEIR: &str = env!("CARGO_BIN_EXE_weir");
+mod common;
+
+use common::{free_port, start_script, Proc};
+
 const TOTAL: u64 = 1 << 30;
 
-struct Weir(Child);
-
-impl Drop for Weir {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
-}
-
-fn start(script: &str, threads: usize) -> Weir {
-    let dir =
-        std::env::temp_dir().join(format!("weir-relay-{}-{}", std::process::id(), free_port()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    let file = dir.join("main.js");
-    std::fs::write(&file, script).expect("script");
-    let mut child = Command::new(WEIR)
-        .arg(format!("--threads={threads}"))
-        .args(["--log-level=debug:thread", "--no-graph"])
-        .arg(&file)
-        .stderr(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("weir starts");
-    let stderr = child.stderr.take().expect("stderr");
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if line.contains("Thread 0 started") {
-                let _ = tx.send(());
-            }
-        }
-    });
-    rx.recv_timeout(Duration::from_secs(10))
-        .expect("weir started");
-    Weir(child)
+fn start(script: &str, threads: usize) -> Proc {
+    start_script(script, &[&format!("--threads={threads}")])
 }
 
 /// FNV-1a over a stream, so both ends can be compared without keeping the bytes.

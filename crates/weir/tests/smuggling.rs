@@ -2,30 +2,16 @@
 //! answered 400 (or 414/431) by weir and must never reach the backend. The same bytes go to
 //! nginx (from apt) in the same run; wherever nginx refuses a request, weir must refuse it too.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{mpsc, Arc};
+use std::sync::Arc;
 use std::time::Duration;
 
-const WEIR: &str = env!("CARGO_BIN_EXE_weir");
+mod common;
 
-struct Proc(Child);
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("free port")
-}
+use common::{free_port, start_script, Proc};
 
 /// A backend that counts the bytes it receives and answers every read with a 200.
 fn backend(received: Arc<AtomicUsize>) -> u16 {
@@ -50,35 +36,12 @@ fn backend(received: Arc<AtomicUsize>) -> u16 {
     port
 }
 
-fn start_weir(dir: &std::path::Path, script: &str) -> Proc {
-    let file = dir.join("main.js");
-    std::fs::write(&file, script).expect("script");
-    let mut child = Command::new(WEIR)
-        .args(["--log-level=debug:thread", "--no-graph"])
-        .arg(&file)
-        .stderr(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("weir");
-    let stderr = child.stderr.take().expect("stderr");
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if line.contains("Thread 0 started") {
-                let _ = tx.send(());
-            }
-        }
-    });
-    rx.recv_timeout(Duration::from_secs(10)).expect("weir started");
-    Proc(child)
-}
-
 fn start_nginx(dir: &std::path::Path, port: u16) -> Option<Proc> {
     let conf = dir.join("nginx.conf");
     std::fs::write(
         &conf,
         format!(
-            "daemon off; worker_processes 1; pid {0}/nginx.pid; error_log {0}/error.log;\n\
+            "daemon off; master_process off; worker_processes 1; pid {0}/nginx.pid; error_log {0}/error.log;\n\
              events {{ worker_connections 64; }}\n\
              http {{ access_log off; client_body_temp_path {0}; proxy_temp_path {0}; fastcgi_temp_path {0}; uwsgi_temp_path {0}; scgi_temp_path {0};\n\
              server {{ listen 127.0.0.1:{1}; location / {{ return 200 'ok'; }} }} }}\n",
@@ -92,6 +55,8 @@ fn start_nginx(dir: &std::path::Path, port: u16) -> Option<Proc> {
         .arg(&conf)
         .args(["-p"])
         .arg(dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
         .ok()?;
@@ -145,11 +110,11 @@ fn smuggling_attempts_are_refused_and_never_reach_the_backend() {
     let received = Arc::new(AtomicUsize::new(0));
     let backend_port = backend(received.clone());
     let port = free_port();
-    let _weir = start_weir(
-        &dir,
+    let _weir = start_script(
         &format!(
             "pipy().listen('127.0.0.1:{port}').demuxHTTP().to($=>$.muxHTTP().to($=>$.connect('127.0.0.1:{backend_port}')))"
         ),
+        &[],
     );
     // A good request does go through.
     assert_eq!(status_of(port, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"), 200);

@@ -30,11 +30,45 @@ fn fields_len(headers: &[Header]) -> usize {
 /// Writes `name: value\r\n` per header, in order, then the empty line.
 fn write_fields(headers: &[Header], out: &mut BytesMut) {
     for h in headers {
-        put_clean(out, &h.name);
-        out.put_slice(b": ");
-        put_clean(out, &h.value);
-        out.put_slice(b"\r\n");
+        write_field(&h.name, &h.value, out);
     }
+    out.put_slice(b"\r\n");
+}
+
+/// Appends one `name: value\r\n` line (name lowercased; CR, LF and NUL written as SP), for
+/// callers that build a head field by field without a header list. End the head with
+/// `b"\r\n"`.
+pub fn write_field(name: &[u8], value: &[u8], out: &mut BytesMut) {
+    if name.iter().any(u8::is_ascii_uppercase) {
+        put_clean(out, &name.to_ascii_lowercase());
+    } else {
+        put_clean(out, name);
+    }
+    out.put_slice(b": ");
+    put_clean(out, value);
+    out.put_slice(b"\r\n");
+}
+
+/// Appends the request line `METHOD path HTTP/1.x\r\n`.
+pub fn write_request_line(method: &str, path: &str, version: super::Version, out: &mut BytesMut) {
+    put_clean(out, method.as_bytes());
+    out.put_u8(b' ');
+    put_clean(out, path.as_bytes());
+    out.put_u8(b' ');
+    out.put_slice(version.as_str().as_bytes());
+    out.put_slice(b"\r\n");
+}
+
+/// Appends the status line `HTTP/1.x NNN reason\r\n` (an empty reason is the standard one).
+pub fn write_status_line(version: super::Version, status: u16, reason: &str, out: &mut BytesMut) {
+    let reason = if reason.is_empty() { reason_phrase(status) } else { reason };
+    out.put_slice(version.as_str().as_bytes());
+    let code = status % 1000;
+    let digits = [code / 100, code / 10 % 10, code % 10].map(|d| b'0' + d as u8);
+    out.put_u8(b' ');
+    out.put_slice(&digits);
+    out.put_u8(b' ');
+    put_clean(out, reason.as_bytes());
     out.put_slice(b"\r\n");
 }
 
@@ -44,12 +78,7 @@ fn write_fields(headers: &[Header], out: &mut BytesMut) {
 /// `transfer-encoding` in `headers`.
 pub fn write_request_head(head: &RequestHead, out: &mut BytesMut) {
     out.reserve(head.method.len() + head.path.len() + 12 + fields_len(&head.headers));
-    put_clean(out, head.method.as_bytes());
-    out.put_u8(b' ');
-    put_clean(out, head.path.as_bytes());
-    out.put_u8(b' ');
-    out.put_slice(head.version.as_str().as_bytes());
-    out.put_slice(b"\r\n");
+    write_request_line(&head.method, &head.path, head.version, out);
     write_fields(&head.headers, out);
 }
 
@@ -57,20 +86,8 @@ pub fn write_request_head(head: &RequestHead, out: &mut BytesMut) {
 /// [`reason_phrase`]`(status)`; a status outside 100..=999 is written as 3 digits anyway
 /// (mod 1000, zero-padded) so the line stays well-formed.
 pub fn write_response_head(head: &ResponseHead, out: &mut BytesMut) {
-    let reason = if head.reason.is_empty() {
-        reason_phrase(head.status)
-    } else {
-        &head.reason
-    };
-    out.reserve(reason.len() + 15 + fields_len(&head.headers));
-    out.put_slice(head.version.as_str().as_bytes());
-    let code = head.status % 1000;
-    let digits = [code / 100, code / 10 % 10, code % 10].map(|d| b'0' + d as u8);
-    out.put_u8(b' ');
-    out.put_slice(&digits);
-    out.put_u8(b' ');
-    put_clean(out, reason.as_bytes());
-    out.put_slice(b"\r\n");
+    out.reserve(head.reason.len().max(24) + 15 + fields_len(&head.headers));
+    write_status_line(head.version, head.status, &head.reason, out);
     write_fields(&head.headers, out);
 }
 

@@ -122,6 +122,89 @@ fn exit<'js>(ctx: Ctx<'js>, code: Opt<Value<'js>>) -> Result<()> {
     Ok(())
 }
 
+/// `pipy.list(dir)`: the codebase files under `dir`, as paths relative to it.
+fn list<'js>(ctx: Ctx<'js>, dir: Opt<String>) -> Result<Vec<String>> {
+    let p = prog(&ctx)?;
+    let dir = crate::module::normalize(dir.0.as_deref().unwrap_or("/"));
+    let base = p.file_path(&dir);
+    let mut out = Vec::new();
+    let mut stack = vec![base.clone()];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else { continue };
+        for e in entries.flatten() {
+            let path = e.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if let Ok(rel) = path.strip_prefix(&base) {
+                out.push(rel.to_string_lossy().into_owned());
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// `pipy.watch(path)`: a Promise of the changed paths under `path`, resolved at the first
+/// change (checked twice a second).
+fn watch<'js>(ctx: Ctx<'js>, path: String) -> Result<rquickjs::Promise<'js>> {
+    let p = prog(&ctx)?;
+    let codebase_path = crate::module::normalize(&path);
+    let base = p.file_path(&codebase_path);
+    let (promise, resolve, _reject) = ctx.promise()?;
+    let resolve = Persistent::save(&ctx, resolve);
+    let stream = crate::js::current_stream();
+    let snapshot = |base: &std::path::Path| {
+        let mut seen = std::collections::BTreeMap::new();
+        let mut stack = vec![base.to_path_buf()];
+        while let Some(d) = stack.pop() {
+            let Ok(meta) = std::fs::metadata(&d) else { continue };
+            if meta.is_dir() {
+                if let Ok(entries) = std::fs::read_dir(&d) {
+                    stack.extend(entries.flatten().map(|e| e.path()));
+                }
+            } else {
+                seen.insert(d.clone(), meta.modified().ok());
+            }
+        }
+        seen
+    };
+    let before = snapshot(&base);
+    let guard = weir_engine::activity::Activity::new();
+    tokio::task::spawn_local(async move {
+        let _guard = guard;
+        loop {
+            tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+            let now = snapshot(&base);
+            if now == before {
+                continue;
+            }
+            let mut changed: Vec<String> = Vec::new();
+            for (k, v) in now.iter() {
+                if before.get(k) != Some(v) {
+                    changed.push(k.to_string_lossy().into_owned());
+                }
+            }
+            for k in before.keys() {
+                if !now.contains_key(k) {
+                    changed.push(k.to_string_lossy().into_owned());
+                }
+            }
+            let root = base.to_string_lossy().into_owned();
+            let changed: Vec<String> = changed
+                .into_iter()
+                .map(|c| format!("{}{}", codebase_path.trim_end_matches('/'), c.strip_prefix(&root).unwrap_or(&c)))
+                .collect();
+            crate::js::enter(stream.as_ref(), |ctx| {
+                if let Ok(f) = resolve.restore(ctx) {
+                    let _ = f.call::<_, ()>((changed,));
+                }
+            });
+            return;
+        }
+    });
+    Ok(promise)
+}
+
 fn log_line<'js>(ctx: Ctx<'js>, level: &str, args: Rest<Value<'js>>) {
     let text = show(&ctx, &args.0);
     match level {
@@ -155,6 +238,19 @@ pub fn install<'js>(
                 .unwrap_or(0.0)
         })?,
     )?;
+    pipy.set("list", Function::new(ctx.clone(), list)?)?;
+    pipy.set("watch", Function::new(ctx.clone(), watch)?)?;
+    let performance = Object::new(ctx.clone())?;
+    let origin = std::time::Instant::now();
+    performance.set("now", Function::new(ctx.clone(), move || origin.elapsed().as_secs_f64() * 1000.0)?)?;
+    performance.set(
+        "timeOrigin",
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs_f64() * 1000.0)
+            .unwrap_or(0.0),
+    )?;
+    pipy.set("performance", performance)?;
     let thread = Object::new(ctx.clone())?;
     thread.set("id", thread_id)?;
     thread.set("concurrency", concurrency)?;
