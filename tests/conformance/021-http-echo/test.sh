@@ -1,4 +1,4 @@
-# Pipy's tutorial step 02 (the echo and __inbound steps), unchanged.
+# The shape of Pipy's tutorial step 02: constant, echo (also 100 KB, also chunked) and __inbound.
 curl -s http://localhost:8080/
 curl -s http://localhost:8081/ -d 'Echo me back'; echo
 head -c 100000 /dev/zero | tr '\0' 'x' > big.txt

@@ -1,10 +1,6 @@
+// The same proxy in the oldest (era A) style: sub-pipelines referred to by name, and a
+// muxHTTP key given as a plain value.
 pipy()
-
-.listen(8000)
-  .demuxHTTP('forward')
-
-.pipeline('forward')
-  .muxHTTP('connection', '')
-
-.pipeline('connection')
-  .connect('localhost:8081')
+.listen(8000).demuxHTTP('per-request')
+.pipeline('per-request').muxHTTP('upstream', 'one-session')
+.pipeline('upstream').connect('localhost:8081')

@@ -1,0 +1,1 @@
+JSON.decode(pipy.load('config.json'))

@@ -1,0 +1,3 @@
+pipy()
+.pipeline()
+.replaceMessage(new Message({ status: 404 }, 'no plugin answered\n'))
