@@ -51,6 +51,7 @@ impl FilterFactory for Wait {
             held: Vec::new(),
             open: false,
             polling: false,
+            awaiting: false,
             since: None,
         })
     }
@@ -62,10 +63,13 @@ pub struct WaitFilter {
     held: Vec<Event>,
     open: bool,
     polling: bool,
+    /// The condition returned a Promise: wait for it instead of asking again.
+    awaiting: bool,
     since: Option<Instant>,
 }
 
 enum Check {
+    Pending,
     Yes,
     No,
     Failed,
@@ -107,7 +111,8 @@ impl WaitFilter {
         match r {
             Err(()) => Check::Failed,
             Ok(Some(true)) => Check::Yes,
-            Ok(_) => Check::No,
+            Ok(Some(false)) => Check::No,
+            Ok(None) => Check::Pending,
         }
     }
 
@@ -125,6 +130,12 @@ impl WaitFilter {
         if self.open {
             return;
         }
+        if self.awaiting {
+            if self.timeout.is_some_and(|t| self.since.is_some_and(|s| s.elapsed() >= t)) {
+                self.release(cx);
+            }
+            return;
+        }
         if self
             .timeout
             .is_some_and(|t| self.since.is_some_and(|s| s.elapsed() >= t))
@@ -140,6 +151,12 @@ impl WaitFilter {
                 cx.output(Event::end(Some(weir_engine::ErrorCode::RuntimeError)));
             }
             Check::No => self.start_polling(cx),
+            Check::Pending => {
+                self.awaiting = true;
+                if self.timeout.is_some() {
+                    self.start_polling(cx);
+                }
+            }
         }
     }
 
