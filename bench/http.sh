@@ -25,6 +25,7 @@
 # Environment knobs (all optional):
 #   WEIR=path/to/weir  RUNS=3  SECS=8  CHECK_SECS=2  CONNS=50
 #   PROXY_CPU=0  LOAD_CPU=1  CASES="serve proxy"  PROXIES="weir nginx haproxy"
+#   CASES="proxy router" PROXIES=weir   # the per-request cost of scripting (tutorial 04)
 #   KEEP_TMP=1 (keep configs, logs and wrk output in the temp dir)
 set -euo pipefail
 
@@ -193,6 +194,22 @@ cat >"$TMP/weir-proxy.js" <<EOF
 pipy().listen('127.0.0.1:$P_PROXY').demuxHTTP().to(\$=>\$.muxHTTP().to(\$=>\$.connect('127.0.0.1:$P_BE')))
 EOF
 
+# "router": the proxy plus the scripting Pipy's tutorial step 04 does per request (a
+# handleMessageStart callback writing a context variable from URLRouter.find, a branch on
+# it, a muxHTTP key and a connect target from callbacks). nginx and HAProxy run their plain
+# proxy config for it, so weir's router-vs-proxy difference is the cost of the scripting.
+cat >"$TMP/weir-router.js" <<EOF
+((router = new algo.URLRouter({ '/*': '127.0.0.1:$P_BE' })) => pipy({ _target: undefined })
+.listen('127.0.0.1:$P_PROXY')
+.demuxHTTP().to(\$=>\$
+  .handleMessageStart(msg => _target = router.find(msg.head.headers.host, msg.head.path))
+  .branch(
+    () => Boolean(_target), \$=>\$.muxHTTP(() => _target).to(\$=>\$.connect(() => _target)),
+    \$=>\$.replaceMessage(new Message({ status: 404 }, 'No route'))
+  )
+))()
+EOF
+
 # ---------------------------------------------------------------- wrk body checker
 cat >"$TMP/check.lua" <<'EOF'
 -- Counts responses whose status is not 200 or whose body is not args[1].
@@ -230,14 +247,15 @@ start_proxy() { # $1 proxy, $2 case ; sets PROXY_PID
   case $p in
     weir)    taskset -c "$PROXY_CPU" "$WEIR" --threads=1 --no-graph --log-level=warn "$TMP/weir-$c.js" \
                >>"$TMP/weir.log" 2>&1 & ;;
-    nginx)   taskset -c "$PROXY_CPU" nginx -c "$TMP/nginx-$c.conf" -p "$TMP" >>"$TMP/nginx.log" 2>&1 & ;;
-    haproxy) taskset -c "$PROXY_CPU" haproxy -db -f "$TMP/haproxy-$c.cfg" >>"$TMP/haproxy.log" 2>&1 & ;;
+    nginx)   taskset -c "$PROXY_CPU" nginx -c "$TMP/nginx-$(cfg_of "$c").conf" -p "$TMP" >>"$TMP/nginx.log" 2>&1 & ;;
+    haproxy) taskset -c "$PROXY_CPU" haproxy -db -f "$TMP/haproxy-$(cfg_of "$c").cfg" >>"$TMP/haproxy.log" 2>&1 & ;;
   esac
   PROXY_PID=$!; PIDS+=("$PROXY_PID")
   wait_port "$port" || die "$p ($c) did not start: $(tail -20 "$TMP/$p.log")"
 }
-port_of() { case $1 in serve) echo "$P_SERVE" ;; proxy) echo "$P_PROXY" ;; esac; }
-body_of() { case $1 in serve) echo "$SERVE_BODY" ;; proxy) echo "$BACKEND_BODY" ;; esac; }
+port_of() { case $1 in serve) echo "$P_SERVE" ;; proxy|router) echo "$P_PROXY" ;; esac; }
+body_of() { case $1 in serve) echo "$SERVE_BODY" ;; proxy|router) echo "$BACKEND_BODY" ;; esac; }
+cfg_of() { case $1 in router) echo proxy ;; *) echo "$1" ;; esac; }
 alive() { kill -0 "$PROXY_PID" 2>/dev/null; }
 check_alive() { # $1 proxy, $2 what just ran
   if ! alive; then
