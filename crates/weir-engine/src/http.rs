@@ -81,18 +81,25 @@ pub fn request_of(head: &Option<Head>) -> Option<RequestHead> {
 
 /// The response head of an event head; a missing head is `200 OK`.
 pub fn response_of(head: &Option<Head>) -> ResponseHead {
-    head.as_ref().and_then(|h| h.to_response()).unwrap_or_else(|| ResponseHead {
-        status: 200,
-        reason: String::new(),
-        version: Version::Http11,
-        headers: Vec::new(),
-    })
+    head.as_ref()
+        .and_then(|h| h.to_response())
+        .unwrap_or_else(|| ResponseHead {
+            status: 200,
+            reason: String::new(),
+            version: Version::Http11,
+            headers: Vec::new(),
+        })
 }
 
 /// The status Pipy answers with when the upstream side of a request failed.
 pub fn status_for_error(code: Option<ErrorCode>) -> u16 {
     match code {
-        Some(ErrorCode::ConnectionTimeout | ErrorCode::ReadTimeout | ErrorCode::WriteTimeout | ErrorCode::IdleTimeout) => 504,
+        Some(
+            ErrorCode::ConnectionTimeout
+            | ErrorCode::ReadTimeout
+            | ErrorCode::WriteTimeout
+            | ErrorCode::IdleTimeout,
+        ) => 504,
         Some(ErrorCode::Unauthorized) => 401,
         Some(ErrorCode::RuntimeError) => 500,
         Some(ErrorCode::BufferOverflow) => 413,
@@ -139,7 +146,11 @@ fn write_fields(headers: &[Header], framing: Framing, keep_alive: bool, out: &mu
         Framing::Chunked => http1::write_field(b"transfer-encoding", b"chunked", out),
         Framing::None => {}
     }
-    http1::write_field(b"connection", if keep_alive { b"keep-alive" } else { b"close" }, out);
+    http1::write_field(
+        b"connection",
+        if keep_alive { b"keep-alive" } else { b"close" },
+        out,
+    );
     out.extend_from_slice(b"\r\n");
 }
 
@@ -147,14 +158,27 @@ fn write_fields(headers: &[Header], framing: Framing, keep_alive: bool, out: &mu
 /// and connection headers dropped), then `content-length` or `transfer-encoding`, then
 /// `connection`.
 pub fn write_response(head: &ResponseHead, framing: Framing, keep_alive: bool, out: &mut BytesMut) {
-    out.reserve(64 + head.headers.iter().map(|h| h.name.len() + h.value.len() + 4).sum::<usize>());
+    out.reserve(
+        64 + head
+            .headers
+            .iter()
+            .map(|h| h.name.len() + h.value.len() + 4)
+            .sum::<usize>(),
+    );
     http1::write_status_line(Version::Http11, head.status, &head.reason, out);
     write_fields(&head.headers, framing, keep_alive, out);
 }
 
 /// Writes a request head; `connection: keep-alive` is always asked for.
 pub fn write_request(head: &RequestHead, framing: Framing, out: &mut BytesMut) {
-    out.reserve(64 + head.path.len() + head.headers.iter().map(|h| h.name.len() + h.value.len() + 4).sum::<usize>());
+    out.reserve(
+        64 + head.path.len()
+            + head
+                .headers
+                .iter()
+                .map(|h| h.name.len() + h.value.len() + 4)
+                .sum::<usize>(),
+    );
     http1::write_request_line(&head.method, &head.path, Version::Http11, out);
     write_fields(&head.headers, framing, true, out);
 }
@@ -263,7 +287,12 @@ impl MessageEncoder {
                 } else {
                     let h = response_of(&head);
                     if response_has_body(h.status, false) {
-                        self.head_bytes_response(&h, Framing::Length(body.len() as u64), how.keep_alive, out);
+                        self.head_bytes_response(
+                            &h,
+                            Framing::Length(body.len() as u64),
+                            how.keep_alive,
+                            out,
+                        );
                         if !how.head_request {
                             out.push(body);
                         }
@@ -281,7 +310,13 @@ impl MessageEncoder {
         out.push_bytes(b.freeze());
     }
 
-    fn head_bytes_response(&self, h: &ResponseHead, framing: Framing, keep_alive: bool, out: &mut Data) {
+    fn head_bytes_response(
+        &self,
+        h: &ResponseHead,
+        framing: Framing,
+        keep_alive: bool,
+        out: &mut Data,
+    ) {
         let mut b = BytesMut::with_capacity(128);
         write_response(h, framing, keep_alive, &mut b);
         out.push_bytes(b.freeze());

@@ -19,5 +19,7 @@ pub use event::{
     ErrorCode, Event, EventKind, Head, HeadValue, Message, MessageEnd, MessageReader, MessageStart,
     StreamEnd,
 };
-pub use pipeline::{ChainPos, Emitter, Filter, FilterCx, FilterFactory, Layout, LayoutRef, Pipeline};
+pub use pipeline::{
+    ChainPos, Emitter, Filter, FilterCx, FilterFactory, Layout, LayoutRef, Pipeline,
+};
 pub use sched::{EventSink, Target};

@@ -345,7 +345,12 @@ impl FilterCx<'_> {
     }
 
     /// Like [`FilterCx::sub_pipeline`] with a given context.
-    pub fn sub_pipeline_in(&self, layout: &Rc<Layout>, ctx: Rc<Context>, key: usize) -> Rc<Pipeline> {
+    pub fn sub_pipeline_in(
+        &self,
+        layout: &Rc<Layout>,
+        ctx: Rc<Context>,
+        key: usize,
+    ) -> Rc<Pipeline> {
         let chain = self.pipeline.chain.borrow().clone();
         self.sub_pipeline_chained(layout, ctx, key, chain)
     }

@@ -8,7 +8,10 @@ use weir_engine::filters::dummy::Dummy;
 use weir_engine::filters::link::{Arm, Choice, Link, Trigger};
 use weir_engine::filters::tee::{Tee, TeeTarget};
 use weir_engine::sched::{self, Collector, EventSink, Target};
-use weir_engine::{Context, ContextData, Data, ErrorCode, Event, Filter, FilterCx, FilterFactory, Layout, LayoutRef};
+use weir_engine::{
+    Context, ContextData, Data, ErrorCode, Event, Filter, FilterCx, FilterFactory, Layout,
+    LayoutRef,
+};
 
 /// A filter that tags Data with a prefix, to see which path events took.
 struct Tag(&'static str);
@@ -68,7 +71,13 @@ fn filters_run_in_order_and_stream_end_passes() {
 #[test]
 fn empty_pipeline_echoes() {
     let l = Layout::new("echo");
-    let out = run(&l, vec![Event::Data(Data::from("x")), Event::end(Some(ErrorCode::ReadError))]);
+    let out = run(
+        &l,
+        vec![
+            Event::Data(Data::from("x")),
+            Event::end(Some(ErrorCode::ReadError)),
+        ],
+    );
     assert_eq!(texts(&out), vec!["x", "StreamEnd ReadError"]);
 }
 
@@ -92,7 +101,10 @@ fn link_to_a_named_layout_and_dynamic_choice() {
         choice: Choice::Layout(named),
         trigger: Trigger::FirstEvent,
     }));
-    assert_eq!(texts(&run(&l, vec![Event::Data(Data::from("x"))])), vec!["sub:x"]);
+    assert_eq!(
+        texts(&run(&l, vec![Event::Data(Data::from("x"))])),
+        vec!["sub:x"]
+    );
 
     // Arms: the first true condition wins; no match passes through.
     let arms = |first: bool| {
@@ -107,8 +119,14 @@ fn link_to_a_named_layout_and_dynamic_choice() {
         }));
         l
     };
-    assert_eq!(texts(&run(&arms(true), vec![Event::Data(Data::from("y"))])), vec!["sub:y"]);
-    assert_eq!(texts(&run(&arms(false), vec![Event::Data(Data::from("y"))])), vec!["y"]);
+    assert_eq!(
+        texts(&run(&arms(true), vec![Event::Data(Data::from("y"))])),
+        vec!["sub:y"]
+    );
+    assert_eq!(
+        texts(&run(&arms(false), vec![Event::Data(Data::from("y"))])),
+        vec!["y"]
+    );
 }
 
 #[test]
@@ -122,7 +140,10 @@ fn a_failing_condition_ends_the_stream() {
         }]),
         trigger: Trigger::FirstEvent,
     }));
-    let out = run(&l, vec![Event::Data(Data::from("y")), Event::Data(Data::from("z"))]);
+    let out = run(
+        &l,
+        vec![Event::Data(Data::from("y")), Event::Data(Data::from("z"))],
+    );
     assert_eq!(texts(&out), vec!["StreamEnd RuntimeError"]);
 }
 
@@ -161,7 +182,10 @@ fn tee_copies_data_to_a_file_and_passes_it_on() {
         },
         method: "tee",
     }));
-    let out = run(&l, vec![Event::Data(Data::from("ab")), Event::Data(Data::from("cd"))]);
+    let out = run(
+        &l,
+        vec![Event::Data(Data::from("ab")), Event::Data(Data::from("cd"))],
+    );
     assert_eq!(texts(&out), vec!["ab", "cd"]);
     assert_eq!(std::fs::read_to_string(&path).unwrap_or_default(), "abcd");
     let _ = std::fs::remove_file(path);
@@ -221,7 +245,11 @@ fn forked_contexts_copy_values_and_keep_the_root() {
         panic!("context data");
     };
     *b.0.borrow_mut() = 9;
-    assert_eq!(*a.0.borrow(), 7, "writes in the clone do not reach the parent");
+    assert_eq!(
+        *a.0.borrow(),
+        7,
+        "writes in the clone do not reach the parent"
+    );
     assert_eq!(b.1, 1);
 }
 

@@ -268,7 +268,11 @@ async fn run_outbound(
             if buf.capacity() - buf.len() < 4096 {
                 buf.reserve(32 * 1024);
             }
-            let limit = crate::writer::read_deadline(options.idle_timeout, options.read_timeout, &last_active);
+            let limit = crate::writer::read_deadline(
+                options.idle_timeout,
+                options.read_timeout,
+                &last_active,
+            );
             let res = match limit {
                 Some(t) => match tokio::time::timeout(t, rd.read_buf(&mut buf)).await {
                     Ok(r) => r,
@@ -322,4 +326,3 @@ async fn run_outbound(
         }
     }
 }
-

@@ -205,7 +205,11 @@ async fn serve_inbound(stream: TcpStream, pipeline: Rc<Pipeline>, options: &List
             if buf.capacity() - buf.len() < 4096 {
                 buf.reserve(32 * 1024);
             }
-            let timeout = crate::writer::read_deadline(options.idle_timeout, options.read_timeout, &last_active);
+            let timeout = crate::writer::read_deadline(
+                options.idle_timeout,
+                options.read_timeout,
+                &last_active,
+            );
             let res = match timeout {
                 Some(t) => match tokio::time::timeout(t, rd.read_buf(&mut buf)).await {
                     Ok(r) => r,
@@ -262,7 +266,6 @@ async fn serve_inbound(stream: TcpStream, pipeline: Rc<Pipeline>, options: &List
         }
     }
 }
-
 
 fn idle_expired(options: &ListenOptions, last: &Cell<Instant>) -> bool {
     options

@@ -160,10 +160,16 @@ const MAX_BATCH: usize = 64;
 const MAX_BATCH_BYTES: usize = 1 << 20;
 
 /// Writes every chunk of `batch` with as few `writev` calls as the socket allows.
-async fn write_all_vectored<W: tokio::io::AsyncWrite + Unpin>(w: &mut W, batch: &mut [Bytes]) -> std::io::Result<()> {
+async fn write_all_vectored<W: tokio::io::AsyncWrite + Unpin>(
+    w: &mut W,
+    batch: &mut [Bytes],
+) -> std::io::Result<()> {
     let mut first = 0;
     while first < batch.len() {
-        let slices: Vec<std::io::IoSlice<'_>> = batch[first..].iter().map(|c| std::io::IoSlice::new(c)).collect();
+        let slices: Vec<std::io::IoSlice<'_>> = batch[first..]
+            .iter()
+            .map(|c| std::io::IoSlice::new(c))
+            .collect();
         let mut n = w.write_vectored(&slices).await?;
         drop(slices);
         if n == 0 {
@@ -198,8 +204,15 @@ impl EventSink for SocketWriter {
 
 /// How long the next read may wait: until the idle timeout runs out (counted from the last
 /// activity) or the read timeout, whichever comes first; `None` for no limit.
-pub(crate) fn read_deadline(idle: Option<Duration>, read: Option<Duration>, last: &std::cell::Cell<std::time::Instant>) -> Option<Duration> {
-    let idle = idle.map(|t| t.saturating_sub(last.get().elapsed()).max(Duration::from_millis(1)));
+pub(crate) fn read_deadline(
+    idle: Option<Duration>,
+    read: Option<Duration>,
+    last: &std::cell::Cell<std::time::Instant>,
+) -> Option<Duration> {
+    let idle = idle.map(|t| {
+        t.saturating_sub(last.get().elapsed())
+            .max(Duration::from_millis(1))
+    });
     match (idle, read) {
         (Some(a), Some(b)) => Some(a.min(b)),
         (a, b) => a.or(b),

@@ -85,7 +85,13 @@ impl Builder {
 
 /// A pipeline named `name` (in `in_module`, or else the builder's own module), resolved
 /// once every module has loaded; a missing one is a load error unless `optional`.
-pub fn named_ref(ctx: &Ctx<'_>, b: &Builder, name: String, in_module: Option<usize>, optional: bool) -> Result<Rc<LayoutRef>> {
+pub fn named_ref(
+    ctx: &Ctx<'_>,
+    b: &Builder,
+    name: String,
+    in_module: Option<usize>,
+    optional: bool,
+) -> Result<Rc<LayoutRef>> {
     let r = LayoutRef::named(name.clone());
     prog(ctx)?.pending.borrow_mut().push(PendingName {
         target: r.clone(),
@@ -361,9 +367,12 @@ pub fn on_end<'js>(ctx: &Ctx<'js>, b: &Rc<Builder>, args: &[Value<'js>]) -> Resu
         .ok_or_else(|| throw(ctx, "onEnd(): expected a function"))?;
     let cb = crate::js::Callback::new(ctx, f.clone());
     layout.set_on_end(Rc::new(move |p| {
-        let result = cb.call(&p.context, "onEnd()", |_| Ok(Vec::new()), |ctx, v| {
-            Ok(crate::value::JsValue(rquickjs::Persistent::save(ctx, v)))
-        });
+        let result = cb.call(
+            &p.context,
+            "onEnd()",
+            |_| Ok(Vec::new()),
+            |ctx, v| Ok(crate::value::JsValue(rquickjs::Persistent::save(ctx, v))),
+        );
         if let Ok(v) = result {
             *p.result.borrow_mut() = Some(Box::new(v));
         }

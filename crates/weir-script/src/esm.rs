@@ -18,7 +18,10 @@
 use std::collections::HashMap;
 
 use oxc_allocator::Allocator;
-use oxc_ast::ast::{Declaration, ExportDefaultDeclarationKind, ImportDeclarationSpecifier, ModuleDeclaration, ModuleExportName};
+use oxc_ast::ast::{
+    Declaration, ExportDefaultDeclarationKind, ImportDeclarationSpecifier, ModuleDeclaration,
+    ModuleExportName,
+};
 use oxc_ast::AstKind;
 use oxc_parser::{ParseOptions, Parser};
 use oxc_semantic::SemanticBuilder;
@@ -39,7 +42,11 @@ pub fn is_module(source: &str) -> bool {
     for line in source.lines() {
         let t = line.trim_start();
         if depth == 0
-            && (t.starts_with("import ") || t.starts_with("import{") || t.starts_with("export ") || t.starts_with("return ") || t == "return")
+            && (t.starts_with("import ")
+                || t.starts_with("import{")
+                || t.starts_with("export ")
+                || t.starts_with("return ")
+                || t == "return")
         {
             return true;
         }
@@ -102,14 +109,19 @@ pub fn transform(source: &str, file: &str, scope: &str) -> Result<Transformed, S
         allow_return_outside_function: true,
         ..ParseOptions::default()
     };
-    let ret = Parser::new(&allocator, source, SourceType::mjs()).with_options(options).parse();
+    let ret = Parser::new(&allocator, source, SourceType::mjs())
+        .with_options(options)
+        .parse();
     if let Some(err) = ret.diagnostics.errors().next() {
         let at = err.labels.first().map(|l| l.offset() as u32).unwrap_or(0);
         let (line, col) = line_col(source, at);
         return Err(format!("{file}:{line}:{col}: SyntaxError: {}", err.message));
     }
     let program = &ret.program;
-    let semantic = SemanticBuilder::new().with_build_nodes(true).build(program).semantic;
+    let semantic = SemanticBuilder::new()
+        .with_build_nodes(true)
+        .build(program)
+        .semantic;
     let scoping = semantic.scoping();
     let nodes = semantic.nodes();
 
@@ -122,7 +134,9 @@ pub fn transform(source: &str, file: &str, scope: &str) -> Result<Transformed, S
     let mut counter = 0usize;
 
     for stmt in &program.body {
-        let Some(decl) = stmt.as_module_declaration() else { continue };
+        let Some(decl) = stmt.as_module_declaration() else {
+            continue;
+        };
         let span = decl.span();
         let text = &source[span.start as usize..span.end as usize];
         match decl {
@@ -135,8 +149,12 @@ pub fn transform(source: &str, file: &str, scope: &str) -> Result<Transformed, S
                     .iter()
                     .flatten()
                     .filter_map(|s| match s {
-                        ImportDeclarationSpecifier::ImportSpecifier(s) => Some(js_string(&export_name(&s.imported))),
-                        ImportDeclarationSpecifier::ImportDefaultSpecifier(_) => Some("'default'".to_string()),
+                        ImportDeclarationSpecifier::ImportSpecifier(s) => {
+                            Some(js_string(&export_name(&s.imported)))
+                        }
+                        ImportDeclarationSpecifier::ImportDefaultSpecifier(_) => {
+                            Some("'default'".to_string())
+                        }
                         ImportDeclarationSpecifier::ImportNamespaceSpecifier(_) => None,
                     })
                     .collect();
@@ -148,11 +166,16 @@ pub fn transform(source: &str, file: &str, scope: &str) -> Result<Transformed, S
                 ));
                 for spec in d.specifiers.iter().flatten() {
                     let (local, expr) = match spec {
-                        ImportDeclarationSpecifier::ImportSpecifier(s) => {
-                            (&s.local, format!("{var}[{}]", js_string(&export_name(&s.imported))))
+                        ImportDeclarationSpecifier::ImportSpecifier(s) => (
+                            &s.local,
+                            format!("{var}[{}]", js_string(&export_name(&s.imported))),
+                        ),
+                        ImportDeclarationSpecifier::ImportDefaultSpecifier(s) => {
+                            (&s.local, format!("{var}.default"))
                         }
-                        ImportDeclarationSpecifier::ImportDefaultSpecifier(s) => (&s.local, format!("{var}.default")),
-                        ImportDeclarationSpecifier::ImportNamespaceSpecifier(s) => (&s.local, var.clone()),
+                        ImportDeclarationSpecifier::ImportNamespaceSpecifier(s) => {
+                            (&s.local, var.clone())
+                        }
                     };
                     imported.insert(local.name.to_string(), expr.clone());
                     if let Some(sym) = local.symbol_id.get() {
@@ -164,7 +187,11 @@ pub fn transform(source: &str, file: &str, scope: &str) -> Result<Transformed, S
             ModuleDeclaration::ExportDeclaration(d) => {
                 // `export var/function/class ...`: keep the declaration, drop `export`.
                 let inner = d.declaration.span();
-                edits.push((span.start, inner.start, blank(&source[span.start as usize..inner.start as usize])));
+                edits.push((
+                    span.start,
+                    inner.start,
+                    blank(&source[span.start as usize..inner.start as usize]),
+                ));
                 match &d.declaration {
                     Declaration::VariableDeclaration(v) => {
                         for declarator in &v.declarations {
@@ -195,10 +222,17 @@ pub fn transform(source: &str, file: &str, scope: &str) -> Result<Transformed, S
             ModuleDeclaration::ExportFromDeclaration(d) => {
                 let var = format!("__weir_i{counter}");
                 counter += 1;
-                header.push_str(&format!("var {var} = __import({});", js_string(&d.source.value)));
+                header.push_str(&format!(
+                    "var {var} = __import({});",
+                    js_string(&d.source.value)
+                ));
                 for s in &d.specifiers {
                     let from = export_name(&s.local);
-                    let expr = if from == "default" { format!("{var}.default") } else { format!("{var}[{}]", js_string(&from)) };
+                    let expr = if from == "default" {
+                        format!("{var}.default")
+                    } else {
+                        format!("{var}[{}]", js_string(&from))
+                    };
                     exports.push((export_name(&s.exported), expr));
                 }
                 edits.push((span.start, span.end, blank(text)));
@@ -206,36 +240,49 @@ pub fn transform(source: &str, file: &str, scope: &str) -> Result<Transformed, S
             ModuleDeclaration::ExportAllDeclaration(d) => {
                 let var = format!("__weir_i{counter}");
                 counter += 1;
-                header.push_str(&format!("var {var} = __import({});", js_string(&d.source.value)));
+                header.push_str(&format!(
+                    "var {var} = __import({});",
+                    js_string(&d.source.value)
+                ));
                 match &d.exported {
                     Some(name) => exports.push((export_name(name), var.clone())),
                     None => header.push_str(&format!("__weir_reexport(__exports, {var});")),
                 }
                 edits.push((span.start, span.end, blank(text)));
             }
-            ModuleDeclaration::ExportDefaultDeclaration(d) => {
-                match &d.declaration {
-                    ExportDefaultDeclarationKind::FunctionDeclaration(f) if f.id.is_some() => {
-                        let inner = f.span();
-                        edits.push((span.start, inner.start, blank(&source[span.start as usize..inner.start as usize])));
-                        if let Some(id) = &f.id {
-                            exports.push(("default".to_string(), id.name.to_string()));
-                        }
-                    }
-                    ExportDefaultDeclarationKind::ClassDeclaration(c) if c.id.is_some() => {
-                        let inner = c.span();
-                        edits.push((span.start, inner.start, blank(&source[span.start as usize..inner.start as usize])));
-                        if let Some(id) = &c.id {
-                            exports.push(("default".to_string(), id.name.to_string()));
-                        }
-                    }
-                    other => {
-                        let inner = other.span();
-                        edits.push((span.start, inner.start, "__exports.default = (".to_string()));
-                        edits.push((inner.end, span.end, format!("){}", if text.ends_with(';') { ";" } else { "" })));
+            ModuleDeclaration::ExportDefaultDeclaration(d) => match &d.declaration {
+                ExportDefaultDeclarationKind::FunctionDeclaration(f) if f.id.is_some() => {
+                    let inner = f.span();
+                    edits.push((
+                        span.start,
+                        inner.start,
+                        blank(&source[span.start as usize..inner.start as usize]),
+                    ));
+                    if let Some(id) = &f.id {
+                        exports.push(("default".to_string(), id.name.to_string()));
                     }
                 }
-            }
+                ExportDefaultDeclarationKind::ClassDeclaration(c) if c.id.is_some() => {
+                    let inner = c.span();
+                    edits.push((
+                        span.start,
+                        inner.start,
+                        blank(&source[span.start as usize..inner.start as usize]),
+                    ));
+                    if let Some(id) = &c.id {
+                        exports.push(("default".to_string(), id.name.to_string()));
+                    }
+                }
+                other => {
+                    let inner = other.span();
+                    edits.push((span.start, inner.start, "__exports.default = (".to_string()));
+                    edits.push((
+                        inner.end,
+                        span.end,
+                        format!("){}", if text.ends_with(';') { ";" } else { "" }),
+                    ));
+                }
+            },
             _ => {}
         }
     }
@@ -246,7 +293,10 @@ pub fn transform(source: &str, file: &str, scope: &str) -> Result<Transformed, S
         for &rid in scoping.get_resolved_reference_ids(*sym) {
             let node_id = scoping.get_reference(rid).node_id();
             let span = nodes.get_node(node_id).kind().span();
-            if removed.iter().any(|(a, b)| span.start >= *a && span.end <= *b) {
+            if removed
+                .iter()
+                .any(|(a, b)| span.start >= *a && span.end <= *b)
+            {
                 continue;
             }
             let name = &source[span.start as usize..span.end as usize];
@@ -264,7 +314,10 @@ pub fn transform(source: &str, file: &str, scope: &str) -> Result<Transformed, S
         if let AstKind::VariableDeclarator(d) = node.kind() {
             for id in d.id.get_binding_identifiers() {
                 let name = id.name.to_string();
-                if name.starts_with('$') && !name.chars().all(|c| c == '$') && !fiber_vars.contains(&name) {
+                if name.starts_with('$')
+                    && !name.chars().all(|c| c == '$')
+                    && !fiber_vars.contains(&name)
+                {
                     fiber_vars.push(name);
                 }
             }
@@ -272,8 +325,14 @@ pub fn transform(source: &str, file: &str, scope: &str) -> Result<Transformed, S
     }
 
     for (name, local) in &exports {
-        let expr = imported.get(local).cloned().unwrap_or_else(|| local.clone());
-        header.push_str(&format!("__weir_export(__exports, {}, function () {{ return {expr}; }});", js_string(name)));
+        let expr = imported
+            .get(local)
+            .cloned()
+            .unwrap_or_else(|| local.clone());
+        header.push_str(&format!(
+            "__weir_export(__exports, {}, function () {{ return {expr}; }});",
+            js_string(name)
+        ));
     }
 
     edits.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.cmp(&a.1)));
@@ -290,7 +349,8 @@ pub fn transform(source: &str, file: &str, scope: &str) -> Result<Transformed, S
         let s = hb.span;
         body.replace_range(s.start as usize..s.start as usize + 2, "//");
     }
-    let code = format!("(function (__exports, __import) {{ with ({scope}) {{ {header}{body}\n}} }})");
+    let code =
+        format!("(function (__exports, __import) {{ with ({scope}) {{ {header}{body}\n}} }})");
     Ok(Transformed { code, fiber_vars })
 }
 
@@ -312,8 +372,14 @@ mod tests {
         let src = "import a, { b as c } from './m.js'\nimport * as ns from './n.js'\nexport var x = a + c\nexport function f() { return { c } }\nexport { x as y }\nexport default 42\n";
         let t = transform(src, "t.js", "S").expect("transforms");
         let code = &t.code;
-        assert!(code.contains("var __weir_i0 = __import('./m.js', ['default', 'b'], 1);"), "{code}");
-        assert!(code.contains("var __weir_i1 = __import('./n.js', [], 2);"), "{code}");
+        assert!(
+            code.contains("var __weir_i0 = __import('./m.js', ['default', 'b'], 1);"),
+            "{code}"
+        );
+        assert!(
+            code.contains("var __weir_i1 = __import('./n.js', [], 2);"),
+            "{code}"
+        );
         assert!(code.contains("var x = __weir_i0.default + __weir_i0['b']"));
         assert!(code.contains("return { c: __weir_i0['b'] }"));
         assert!(code.contains("__weir_export(__exports, 'y', function () { return x; });"));
@@ -331,7 +397,9 @@ mod tests {
 
     #[test]
     fn syntax_errors_have_a_location() {
-        let err = transform("var a = \nexport {", "bad.js", "S").err().unwrap_or_default();
+        let err = transform("var a = \nexport {", "bad.js", "S")
+            .err()
+            .unwrap_or_default();
         assert!(err.starts_with("bad.js:2:"), "{err}");
     }
 }

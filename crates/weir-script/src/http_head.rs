@@ -37,9 +37,13 @@ fn headers_to_js<'js>(ctx: &Ctx<'js>, headers: &[Header]) -> Result<(Object<'js>
 
 fn headers_from_js<'js>(v: Value<'js>) -> Vec<Header> {
     let mut out = Vec::new();
-    let Some(obj) = v.into_object() else { return out };
+    let Some(obj) = v.into_object() else {
+        return out;
+    };
     for key in obj.keys::<String>().flatten() {
-        let Ok(value) = obj.get::<_, Value>(key.as_str()) else { continue };
+        let Ok(value) = obj.get::<_, Value>(key.as_str()) else {
+            continue;
+        };
         let name = Bytes::from(key.to_ascii_lowercase());
         let mut push = |v: &Value<'js>| {
             if let Some(s) = scalar(v) {
@@ -70,7 +74,11 @@ fn scalar(v: &Value<'_>) -> Option<String> {
         return Some(i.to_string());
     }
     if let Some(n) = v.as_number() {
-        return Some(if n.fract() == 0.0 && n.abs() < 1e15 { format!("{}", n as i64) } else { n.to_string() });
+        return Some(if n.fract() == 0.0 && n.abs() < 1e15 {
+            format!("{}", n as i64)
+        } else {
+            n.to_string()
+        });
     }
     v.as_bool().map(|b| b.to_string())
 }
@@ -108,10 +116,21 @@ pub fn response_to_js<'js>(ctx: &Ctx<'js>, h: &ResponseHead) -> Result<Object<'j
 
 pub fn request_from_js(o: &Object<'_>) -> RequestHead {
     RequestHead {
-        method: o.get::<_, Option<String>>("method").ok().flatten().unwrap_or_else(|| "GET".to_string()),
-        path: o.get::<_, Option<String>>("path").ok().flatten().unwrap_or_else(|| "/".to_string()),
+        method: o
+            .get::<_, Option<String>>("method")
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| "GET".to_string()),
+        path: o
+            .get::<_, Option<String>>("path")
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| "/".to_string()),
         version: version_of(o.get("protocol").ok().flatten()),
-        headers: o.get::<_, Value>("headers").map(headers_from_js).unwrap_or_default(),
+        headers: o
+            .get::<_, Value>("headers")
+            .map(headers_from_js)
+            .unwrap_or_default(),
     }
 }
 
@@ -125,25 +144,40 @@ pub fn response_from_js(o: &Object<'_>) -> ResponseHead {
         .unwrap_or(200);
     ResponseHead {
         status,
-        reason: o.get::<_, Option<String>>("statusText").ok().flatten().unwrap_or_default(),
+        reason: o
+            .get::<_, Option<String>>("statusText")
+            .ok()
+            .flatten()
+            .unwrap_or_default(),
         version: version_of(o.get("protocol").ok().flatten()),
-        headers: o.get::<_, Value>("headers").map(headers_from_js).unwrap_or_default(),
+        headers: o
+            .get::<_, Value>("headers")
+            .map(headers_from_js)
+            .unwrap_or_default(),
     }
 }
 
 /// The JS object for a typed HTTP head, made on first use and kept as its mirror.
 pub fn typed_head_to_js<'js>(ctx: &Ctx<'js>, head: &Head) -> Option<Result<Value<'js>>> {
     let any = head.as_any();
-    let (mirror, make): (&std::cell::RefCell<Option<Head>>, Box<dyn Fn() -> Result<Object<'js>>>) =
-        if let Some(r) = any.downcast_ref::<HttpRequest>() {
-            let c = ctx.clone();
-            (&r.mirror, Box::new(move || request_to_js(&c, &r.head.borrow())))
-        } else if let Some(r) = any.downcast_ref::<HttpResponse>() {
-            let c = ctx.clone();
-            (&r.mirror, Box::new(move || response_to_js(&c, &r.head.borrow())))
-        } else {
-            return None;
-        };
+    let (mirror, make): (
+        &std::cell::RefCell<Option<Head>>,
+        Box<dyn Fn() -> Result<Object<'js>>>,
+    ) = if let Some(r) = any.downcast_ref::<HttpRequest>() {
+        let c = ctx.clone();
+        (
+            &r.mirror,
+            Box::new(move || request_to_js(&c, &r.head.borrow())),
+        )
+    } else if let Some(r) = any.downcast_ref::<HttpResponse>() {
+        let c = ctx.clone();
+        (
+            &r.mirror,
+            Box::new(move || response_to_js(&c, &r.head.borrow())),
+        )
+    } else {
+        return None;
+    };
     if let Some(m) = mirror.borrow().as_ref() {
         if let Some(j) = m.as_any().downcast_ref::<JsHead>() {
             return Some(j.0.clone().restore(ctx));

@@ -281,20 +281,29 @@ impl Worker {
         for hook in hooks {
             let (pending, done) = (pending.clone(), done.clone());
             let Some(stream) = stream.as_ref() else { break };
-            let _ = hook.call(stream, "pipy.exit() hook", |_| Ok(Vec::new()), move |ctx, v| {
-                if let Some(p) = v.as_promise() {
-                    pending.set(pending.get() + 1);
-                    let settle = Function::new(ctx.clone(), move || {
-                        pending.set(pending.get().saturating_sub(1));
-                        done.notify_one();
-                    })
-                    .map_err(|e| e.to_string())?;
-                    let then: Function = p.get("then").map_err(|e| e.to_string())?;
-                    then.call::<_, Value>((rquickjs::function::This(p.clone()), settle.clone(), settle))
+            let _ = hook.call(
+                stream,
+                "pipy.exit() hook",
+                |_| Ok(Vec::new()),
+                move |ctx, v| {
+                    if let Some(p) = v.as_promise() {
+                        pending.set(pending.get() + 1);
+                        let settle = Function::new(ctx.clone(), move || {
+                            pending.set(pending.get().saturating_sub(1));
+                            done.notify_one();
+                        })
                         .map_err(|e| e.to_string())?;
-                }
-                Ok(())
-            });
+                        let then: Function = p.get("then").map_err(|e| e.to_string())?;
+                        then.call::<_, Value>((
+                            rquickjs::function::This(p.clone()),
+                            settle.clone(),
+                            settle,
+                        ))
+                        .map_err(|e| e.to_string())?;
+                    }
+                    Ok(())
+                },
+            );
         }
         let _activity = weir_engine::activity::Activity::new();
         while pending.get() > 0 {

@@ -187,18 +187,37 @@ impl Program {
 
     /// The slots of a new root context: every variable's initial value, `__inbound` and
     /// whether the stream has fiber variables (era C).
-    pub fn new_slots<'js>(&self, ctx: &Ctx<'js>, inbound: Value<'js>, fiber: bool) -> rquickjs::Result<Array<'js>> {
+    pub fn new_slots<'js>(
+        &self,
+        ctx: &Ctx<'js>,
+        inbound: Value<'js>,
+        fiber: bool,
+    ) -> rquickjs::Result<Array<'js>> {
         self.slot_fn(ctx, "newSlots")?.call((inbound, fiber))
     }
 
     /// Makes `name` in `module` read and write `slot` of the current stream.
-    pub fn define_var<'js>(&self, ctx: &Ctx<'js>, module: &Module, name: &str, slot: usize) -> rquickjs::Result<()> {
+    pub fn define_var<'js>(
+        &self,
+        ctx: &Ctx<'js>,
+        module: &Module,
+        name: &str,
+        slot: usize,
+    ) -> rquickjs::Result<()> {
         self.define_slot(ctx, module, name, slot, false)
     }
 
-    fn define_slot<'js>(&self, ctx: &Ctx<'js>, module: &Module, name: &str, slot: usize, fiber: bool) -> rquickjs::Result<()> {
+    fn define_slot<'js>(
+        &self,
+        ctx: &Ctx<'js>,
+        module: &Module,
+        name: &str,
+        slot: usize,
+        fiber: bool,
+    ) -> rquickjs::Result<()> {
         let scope = module.scope.clone().restore(ctx)?;
-        self.slot_fn(ctx, "defineVar")?.call((scope, name, slot, fiber))
+        self.slot_fn(ctx, "defineVar")?
+            .call((scope, name, slot, fiber))
     }
 
     /// Resolves an import specifier against the importing module's path.
@@ -274,7 +293,12 @@ impl Program {
     }
 
     /// Runs an era-C module: ES imports/exports, fiber variables, top-level `return`.
-    fn eval_esm<'js>(&self, ctx: &Ctx<'js>, module: &Rc<Module>, source: &str) -> Result<(), String> {
+    fn eval_esm<'js>(
+        &self,
+        ctx: &Ctx<'js>,
+        module: &Rc<Module>,
+        source: &str,
+    ) -> Result<(), String> {
         let scope = format!("__weir_scopes[{}]", module.id);
         let t = crate::esm::transform(source, module.display(), &scope)?;
         let err = |e: rquickjs::Error| js::describe_exception(ctx, e);
@@ -283,7 +307,8 @@ impl Program {
                 .new_slot(ctx, Value::new_undefined(ctx.clone()))
                 .map_err(err)?;
             module.vars.borrow_mut().insert(name.clone(), slot);
-            self.define_slot(ctx, module, name, slot, true).map_err(err)?;
+            self.define_slot(ctx, module, name, slot, true)
+                .map_err(err)?;
         }
         let f: Function = eval_script(ctx, module.display(), t.code).map_err(err)?;
         let exports = module.exports.clone().restore(ctx).map_err(err)?;
@@ -291,14 +316,26 @@ impl Program {
         let file = module.display().to_string();
         let import = Function::new(
             ctx.clone(),
-            move |ctx: Ctx<'js>, spec: String, names: rquickjs::function::Opt<Vec<String>>, line: rquickjs::function::Opt<u32>| -> rquickjs::Result<Object<'js>> {
-                let p = program().ok_or_else(|| rquickjs::Exception::throw_internal(&ctx, "no program"))?;
+            move |ctx: Ctx<'js>,
+                  spec: String,
+                  names: rquickjs::function::Opt<Vec<String>>,
+                  line: rquickjs::function::Opt<u32>|
+                  -> rquickjs::Result<Object<'js>> {
+                let p = program()
+                    .ok_or_else(|| rquickjs::Exception::throw_internal(&ctx, "no program"))?;
                 let path = p.resolve(&from, &spec);
                 let at = line.0.map(|l| format!("{file}:{l}: ")).unwrap_or_default();
                 let id = p.load_module(&ctx, &path).map_err(|e| {
                     // An error inside the imported module already names its own place.
-                    let own_place = e.split(':').nth(1).is_some_and(|n| n.parse::<u32>().is_ok());
-                    let msg = if own_place { e } else { format!("{at}cannot import '{spec}': {e}") };
+                    let own_place = e
+                        .split(':')
+                        .nth(1)
+                        .is_some_and(|n| n.parse::<u32>().is_ok());
+                    let msg = if own_place {
+                        e
+                    } else {
+                        format!("{at}cannot import '{spec}': {e}")
+                    };
                     rquickjs::Exception::throw_reference(&ctx, &msg)
                 })?;
                 let exports = p.exports(&ctx, id)?;
@@ -331,7 +368,11 @@ fn strip_shebang(source: &str) -> String {
 }
 
 /// Evaluates script text as a sloppy global script named `file`.
-pub fn eval_script<'js, V: rquickjs::FromJs<'js>>(ctx: &Ctx<'js>, file: &str, code: String) -> rquickjs::Result<V> {
+pub fn eval_script<'js, V: rquickjs::FromJs<'js>>(
+    ctx: &Ctx<'js>,
+    file: &str,
+    code: String,
+) -> rquickjs::Result<V> {
     let mut opts = rquickjs::context::EvalOptions::default();
     opts.global = true;
     opts.strict = false;
@@ -341,13 +382,22 @@ pub fn eval_script<'js, V: rquickjs::FromJs<'js>>(ctx: &Ctx<'js>, file: &str, co
 
 /// Evaluates a legacy module body inside its scope. The wrapper sits on the first line so
 /// line numbers in errors match the file.
-fn eval_module<'js>(ctx: &Ctx<'js>, id: usize, file: &str, source: &str) -> rquickjs::Result<Value<'js>> {
+fn eval_module<'js>(
+    ctx: &Ctx<'js>,
+    id: usize,
+    file: &str,
+    source: &str,
+) -> rquickjs::Result<Value<'js>> {
     let body = strip_shebang(source);
     eval_script(ctx, file, format!("with(__weir_scopes[{id}]){{{body}\n}}"))
 }
 
 /// Evaluates a file as one expression (for `pipy.solve`), with no module scope.
-pub fn eval_expression<'js>(ctx: &Ctx<'js>, file: &str, source: &str) -> rquickjs::Result<Value<'js>> {
+pub fn eval_expression<'js>(
+    ctx: &Ctx<'js>,
+    file: &str,
+    source: &str,
+) -> rquickjs::Result<Value<'js>> {
     let body = strip_shebang(source);
     eval_script(ctx, file, format!("({body}\n)"))
 }

@@ -55,7 +55,12 @@ pub struct JsValue(pub Persistent<Value<'static>>);
 
 /// The pipeline's start argument: what was passed in, else its inbound object (if any).
 pub fn start_arg<'js>(ctx: &Ctx<'js>, p: &weir_engine::Pipeline) -> Result<Value<'js>> {
-    if let Some(v) = p.arg.borrow().as_ref().and_then(|a| a.downcast_ref::<JsValue>()) {
+    if let Some(v) = p
+        .arg
+        .borrow()
+        .as_ref()
+        .and_then(|a| a.downcast_ref::<JsValue>())
+    {
         return v.0.clone().restore(ctx);
     }
     if p.context.inbound.is_some() {
@@ -101,7 +106,8 @@ pub fn head_to_js<'js>(ctx: &Ctx<'js>, head: &Option<Head>) -> Result<Value<'js>
     match head {
         Some(h) => match h.as_any().downcast_ref::<JsHead>() {
             Some(j) => j.0.clone().restore(ctx),
-            None => crate::http_head::typed_head_to_js(ctx, h).unwrap_or_else(|| Ok(Value::new_undefined(ctx.clone()))),
+            None => crate::http_head::typed_head_to_js(ctx, h)
+                .unwrap_or_else(|| Ok(Value::new_undefined(ctx.clone()))),
         },
         None => Ok(Value::new_undefined(ctx.clone())),
     }

@@ -71,7 +71,9 @@ fn start_nginx(dir: &std::path::Path, port: u16) -> Option<Proc> {
 
 /// Sends raw bytes and returns the status of the first response (0 if none).
 fn status_of(port: u16, raw: &[u8]) -> u16 {
-    let Ok(mut s) = TcpStream::connect(("127.0.0.1", port)) else { return 0 };
+    let Ok(mut s) = TcpStream::connect(("127.0.0.1", port)) else {
+        return 0;
+    };
     let _ = s.set_read_timeout(Some(Duration::from_secs(3)));
     let _ = s.write_all(raw);
     let _ = s.shutdown(Shutdown::Write);
@@ -123,7 +125,10 @@ fn smuggling_attempts_are_refused_and_never_reach_the_backend() {
 
     let nginx_port = free_port();
     let nginx = start_nginx(&dir, nginx_port);
-    assert!(nginx.is_some(), "nginx must be installed for this test (the README's test command installs it)");
+    assert!(
+        nginx.is_some(),
+        "nginx must be installed for this test (the README's test command installs it)"
+    );
 
     let mut failures = Vec::new();
     for (name, raw) in ATTACKS {
@@ -134,7 +139,9 @@ fn smuggling_attempts_are_refused_and_never_reach_the_backend() {
         let nginx = status_of(nginx_port, raw);
         eprintln!("{name:40} weir={weir} nginx={nginx} backend bytes={leaked}");
         if !(weir == 400 || weir == 414 || weir == 431) || leaked > 0 {
-            failures.push(format!("{name}: weir answered {weir}, backend got {leaked} bytes"));
+            failures.push(format!(
+                "{name}: weir answered {weir}, backend got {leaked} bytes"
+            ));
         }
     }
     let _ = std::fs::remove_dir_all(&dir);

@@ -61,7 +61,11 @@ pub fn write_request_line(method: &str, path: &str, version: super::Version, out
 
 /// Appends the status line `HTTP/1.x NNN reason\r\n` (an empty reason is the standard one).
 pub fn write_status_line(version: super::Version, status: u16, reason: &str, out: &mut BytesMut) {
-    let reason = if reason.is_empty() { reason_phrase(status) } else { reason };
+    let reason = if reason.is_empty() {
+        reason_phrase(status)
+    } else {
+        reason
+    };
     out.put_slice(version.as_str().as_bytes());
     let code = status % 1000;
     let digits = [code / 100, code / 10 % 10, code % 10].map(|d| b'0' + d as u8);

@@ -49,8 +49,8 @@ use bytes::Bytes;
 
 pub use decode::{RequestDecoder, ResponseDecoder, ResponseFor};
 pub use encode::{
-    reason_phrase, write_chunk, write_field, write_last_chunk, write_request_head, write_request_line,
-    write_response_head, write_status_line,
+    reason_phrase, write_chunk, write_field, write_last_chunk, write_request_head,
+    write_request_line, write_response_head, write_status_line,
 };
 pub use error::Error;
 pub use head::check_field;

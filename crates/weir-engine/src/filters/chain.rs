@@ -56,7 +56,12 @@ impl Filter for ChainFilter {
                 }),
                 None => cx.pipeline.chain.borrow().clone(),
             };
-            self.state = match pos.and_then(|p| p.list.get(p.next).and_then(|l| l.get().cloned()).map(|l| (l, p))) {
+            self.state = match pos.and_then(|p| {
+                p.list
+                    .get(p.next)
+                    .and_then(|l| l.get().cloned())
+                    .map(|l| (l, p))
+            }) {
                 Some((layout, pos)) => {
                     let next = ChainPos {
                         list: pos.list.clone(),
@@ -106,7 +111,11 @@ struct UseListFilter {
 impl Filter for UseListFilter {
     fn process(&mut self, cx: &FilterCx, evt: Event) {
         if self.pipelines.is_none() {
-            let layouts: Vec<_> = self.stages.iter().filter_map(|s| s.get().cloned()).collect();
+            let layouts: Vec<_> = self
+                .stages
+                .iter()
+                .filter_map(|s| s.get().cloned())
+                .collect();
             let mut pipelines: Vec<Rc<Pipeline>> = Vec::with_capacity(layouts.len());
             // Build from the last stage back, so each knows where its output goes.
             let mut next: Target = Target::Sub(Rc::downgrade(cx.pipeline), cx.index, 0);

@@ -95,7 +95,9 @@ impl Drop for ThrottleFilter {
 impl ThrottleFilter {
     /// Takes `n` from the bucket: how much was granted, and when to retry otherwise.
     fn take(&self, n: f64) -> (f64, Option<Instant>) {
-        let Some(b) = &self.bucket else { return (n, None) };
+        let Some(b) = &self.bucket else {
+            return (n, None);
+        };
         let mut q = lock(b);
         let now = Instant::now();
         q.advance(now);
@@ -111,7 +113,9 @@ impl ThrottleFilter {
                 (_, Measure::Concurrency) if !self.holding => 1.0,
                 _ => 0.0,
             };
-            if cost == 0.0 || (self.measure == Measure::Concurrency && evt.is_stream_end() && !self.holding) {
+            if cost == 0.0
+                || (self.measure == Measure::Concurrency && evt.is_stream_end() && !self.holding)
+            {
                 self.pass(cx, evt);
                 continue;
             }
@@ -167,7 +171,9 @@ impl ThrottleFilter {
         }
         self.timer = true;
         let delay = match retry {
-            Some(at) => at.saturating_duration_since(Instant::now()).max(Duration::from_millis(1)),
+            Some(at) => at
+                .saturating_duration_since(Instant::now())
+                .max(Duration::from_millis(1)),
             None => Duration::from_millis(10),
         };
         let (home, index) = cx.home();

@@ -9,7 +9,9 @@ use std::rc::Rc;
 
 use rquickjs::class::Trace;
 use rquickjs::function::{Opt, Rest};
-use rquickjs::{Array, Class, Ctx, Function, JsLifetime, Object, Persistent, Promise, Result, Value};
+use rquickjs::{
+    Array, Class, Ctx, Function, JsLifetime, Object, Persistent, Promise, Result, Value,
+};
 use weir_engine::activity::Activity;
 use weir_engine::{sched, Data, Event, EventSink, Layout, Pipeline, Target};
 
@@ -41,8 +43,12 @@ impl EventSink for Run {
         if !end {
             return;
         }
-        let Some(p) = self.pipeline.borrow_mut().take() else { return };
-        let Some(resolve) = self.resolve.borrow_mut().take() else { return };
+        let Some(p) = self.pipeline.borrow_mut().take() else {
+            return;
+        };
+        let Some(resolve) = self.resolve.borrow_mut().take() else {
+            return;
+        };
         let result = p.result.borrow_mut().take();
         let output = std::mem::take(&mut *self.output.borrow_mut());
         let stream = p.context.clone();
@@ -69,9 +75,14 @@ fn events_to_js<'js>(ctx: &Ctx<'js>, events: &[Event]) -> Result<Value<'js>> {
 
 /// Starts `layout` in a new fiber context with `arg`; returns the promise of its result
 /// and the pipeline (already started) to feed.
-fn start<'js>(ctx: &Ctx<'js>, layout: &Rc<Layout>, arg: Option<Value<'js>>) -> Result<(Promise<'js>, Rc<Pipeline>)> {
+fn start<'js>(
+    ctx: &Ctx<'js>,
+    layout: &Rc<Layout>,
+    arg: Option<Value<'js>>,
+) -> Result<(Promise<'js>, Rc<Pipeline>)> {
     let (promise, resolve, _reject) = ctx.promise()?;
-    let stream = crate::new_root(None, true).ok_or_else(|| throw(ctx, "cannot create a context"))?;
+    let stream =
+        crate::new_root(None, true).ok_or_else(|| throw(ctx, "cannot create a context"))?;
     let p = layout.instantiate(stream);
     if let Some(arg) = arg {
         *p.arg.borrow_mut() = Some(Rc::new(JsValue(Persistent::save(ctx, arg))));
@@ -99,7 +110,8 @@ impl PipelineLayout {
     pub fn process<'js>(&self, ctx: Ctx<'js>, input: Opt<Value<'js>>) -> Result<Promise<'js>> {
         let mut events = Vec::new();
         if let Some(v) = input.0 {
-            push_events(&ctx, v, &mut events).map_err(|e| throw(&ctx, format!("process(): {e}")))?;
+            push_events(&ctx, v, &mut events)
+                .map_err(|e| throw(&ctx, format!("process(): {e}")))?;
         }
         if !events.last().is_some_and(|e| e.is_stream_end()) {
             events.push(Event::end(None));
@@ -121,7 +133,10 @@ pub fn layout_of<'js>(ctx: &Ctx<'js>, v: &Value<'js>, what: &str) -> Result<Rc<L
         let module = prog(ctx)?.current_module().map_or(0, |m| m.id);
         return build_sub(ctx, module, f.clone());
     }
-    Err(throw(ctx, format!("{what}: expected a pipeline layout or a builder function")))
+    Err(throw(
+        ctx,
+        format!("{what}: expected a pipeline layout or a builder function"),
+    ))
 }
 
 fn pipeline_fn<'js>(ctx: Ctx<'js>, builder: Value<'js>) -> Result<Class<'js, PipelineLayout>> {
@@ -133,14 +148,21 @@ fn pipeline_fn<'js>(ctx: Ctx<'js>, builder: Value<'js>) -> Result<Class<'js, Pip
 fn listen<'js>(ctx: Ctx<'js>, args: Rest<Value<'js>>) -> Result<()> {
     let args = args.0;
     let mut rest = args.iter();
-    let addr = crate::config::parse_listen_addr(&ctx, rest.next().ok_or_else(|| throw(&ctx, "pipy.listen(): expected a port"))?)?;
+    let addr = crate::config::parse_listen_addr(
+        &ctx,
+        rest.next()
+            .ok_or_else(|| throw(&ctx, "pipy.listen(): expected a port"))?,
+    )?;
     let mut options = weir_net::ListenOptions::default();
     let mut target = None;
     for v in rest {
         if let Some(s) = v.as_string() {
             let proto = s.to_string()?;
             if proto != "tcp" {
-                return Err(throw(&ctx, format!("pipy.listen(): protocol '{proto}' is not supported yet (only 'tcp')")));
+                return Err(throw(
+                    &ctx,
+                    format!("pipy.listen(): protocol '{proto}' is not supported yet (only 'tcp')"),
+                ));
             }
         } else if v.is_function() || Class::<PipelineLayout>::from_value(v).is_ok() {
             target = Some(v.clone());
@@ -148,7 +170,12 @@ fn listen<'js>(ctx: Ctx<'js>, args: Rest<Value<'js>>) -> Result<()> {
             crate::opts::listen_options(&ctx, o, &mut options)?;
         }
     }
-    let target = target.ok_or_else(|| throw(&ctx, "pipy.listen(): expected a builder function or a pipeline layout"))?;
+    let target = target.ok_or_else(|| {
+        throw(
+            &ctx,
+            "pipy.listen(): expected a builder function or a pipeline layout",
+        )
+    })?;
     let layout = layout_of(&ctx, &target, "pipy.listen()")?;
     prog(&ctx)?.listens.borrow_mut().push(ListenSpec {
         addr,
@@ -161,7 +188,12 @@ fn listen<'js>(ctx: Ctx<'js>, args: Rest<Value<'js>>) -> Result<()> {
 
 /// `pipy.read(file, builder | layout, arg?)`: streams a codebase file through a pipeline;
 /// a Promise of the pipeline's result.
-fn read<'js>(ctx: Ctx<'js>, file: String, target: Value<'js>, arg: Opt<Value<'js>>) -> Result<Promise<'js>> {
+fn read<'js>(
+    ctx: Ctx<'js>,
+    file: String,
+    target: Value<'js>,
+    arg: Opt<Value<'js>>,
+) -> Result<Promise<'js>> {
     let p = prog(&ctx)?;
     let layout = layout_of(&ctx, &target, "pipy.read()")?;
     let path = p.file_path(&crate::module::normalize(&file));
@@ -189,7 +221,10 @@ fn read<'js>(ctx: Ctx<'js>, file: String, target: Value<'js>, arg: Opt<Value<'js
 /// `pipy.import(path)`: the exports of a module (relative to the loading module).
 fn import<'js>(ctx: Ctx<'js>, path: String) -> Result<Object<'js>> {
     let p = prog(&ctx)?;
-    let from = p.current_module().map(|m| m.path.clone()).unwrap_or_else(|| "/".to_string());
+    let from = p
+        .current_module()
+        .map(|m| m.path.clone())
+        .unwrap_or_else(|| "/".to_string());
     let resolved = p.resolve(&from, &path);
     let id = p.load_module(&ctx, &resolved).map_err(|e| throw(&ctx, e))?;
     p.exports(&ctx, id)
@@ -197,7 +232,8 @@ fn import<'js>(ctx: Ctx<'js>, path: String) -> Result<Object<'js>> {
 
 pub fn install(ctx: &Ctx<'_>) -> Result<()> {
     Class::<PipelineLayout>::define(&ctx.globals())?;
-    ctx.globals().set("pipeline", Function::new(ctx.clone(), pipeline_fn)?)?;
+    ctx.globals()
+        .set("pipeline", Function::new(ctx.clone(), pipeline_fn)?)?;
     let pipy: Object = ctx.globals().get("pipy")?;
     pipy.set("listen", Function::new(ctx.clone(), listen)?)?;
     pipy.set("read", Function::new(ctx.clone(), read)?)?;

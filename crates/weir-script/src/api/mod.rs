@@ -2,6 +2,7 @@
 //! globals; `install_all` runs them once per worker before any module loads.
 
 pub mod algo;
+pub mod crypto;
 pub mod data;
 pub mod json;
 pub mod layout;
@@ -11,17 +12,22 @@ pub mod pipy;
 pub mod stats;
 pub mod timeout;
 pub mod url;
+pub mod xml;
+pub mod yaml;
 
 use rquickjs::{Ctx, Result};
 
 /// Defines the globals that need no per-worker arguments.
 pub fn install_all(ctx: &Ctx<'_>) -> Result<()> {
     algo::install(ctx)?;
+    crypto::install(ctx)?;
     json::install(ctx)?;
     layout::install(ctx)?;
     netmask::install(ctx)?;
     os::install(ctx)?;
     stats::install(ctx)?;
     url::install(ctx)?;
+    xml::install(ctx)?;
+    yaml::install(ctx)?;
     Ok(())
 }

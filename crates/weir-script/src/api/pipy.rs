@@ -110,7 +110,9 @@ fn solve<'js>(ctx: Ctx<'js>, path: String) -> Result<Value<'js>> {
 fn exit<'js>(ctx: Ctx<'js>, code: Opt<Value<'js>>) -> Result<()> {
     let p = prog(&ctx)?;
     if let Some(f) = code.0.as_ref().and_then(|v| v.as_function()) {
-        p.exit_hooks.borrow_mut().push(crate::js::Callback::new(&ctx, f.clone()));
+        p.exit_hooks
+            .borrow_mut()
+            .push(crate::js::Callback::new(&ctx, f.clone()));
         return Ok(());
     }
     let code = code
@@ -130,7 +132,9 @@ fn list<'js>(ctx: Ctx<'js>, dir: Opt<String>) -> Result<Vec<String>> {
     let mut out = Vec::new();
     let mut stack = vec![base.clone()];
     while let Some(d) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&d) else { continue };
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
         for e in entries.flatten() {
             let path = e.path();
             if path.is_dir() {
@@ -157,7 +161,9 @@ fn watch<'js>(ctx: Ctx<'js>, path: String) -> Result<rquickjs::Promise<'js>> {
         let mut seen = std::collections::BTreeMap::new();
         let mut stack = vec![base.to_path_buf()];
         while let Some(d) = stack.pop() {
-            let Ok(meta) = std::fs::metadata(&d) else { continue };
+            let Ok(meta) = std::fs::metadata(&d) else {
+                continue;
+            };
             if meta.is_dir() {
                 if let Ok(entries) = std::fs::read_dir(&d) {
                     stack.extend(entries.flatten().map(|e| e.path()));
@@ -192,7 +198,13 @@ fn watch<'js>(ctx: Ctx<'js>, path: String) -> Result<rquickjs::Promise<'js>> {
             let root = base.to_string_lossy().into_owned();
             let changed: Vec<String> = changed
                 .into_iter()
-                .map(|c| format!("{}{}", codebase_path.trim_end_matches('/'), c.strip_prefix(&root).unwrap_or(&c)))
+                .map(|c| {
+                    format!(
+                        "{}{}",
+                        codebase_path.trim_end_matches('/'),
+                        c.strip_prefix(&root).unwrap_or(&c)
+                    )
+                })
                 .collect();
             crate::js::enter(stream.as_ref(), |ctx| {
                 if let Ok(f) = resolve.restore(ctx) {
@@ -242,7 +254,10 @@ pub fn install<'js>(
     pipy.set("watch", Function::new(ctx.clone(), watch)?)?;
     let performance = Object::new(ctx.clone())?;
     let origin = std::time::Instant::now();
-    performance.set("now", Function::new(ctx.clone(), move || origin.elapsed().as_secs_f64() * 1000.0)?)?;
+    performance.set(
+        "now",
+        Function::new(ctx.clone(), move || origin.elapsed().as_secs_f64() * 1000.0)?,
+    )?;
     performance.set(
         "timeOrigin",
         std::time::SystemTime::now()

@@ -177,7 +177,9 @@ impl EventFilter {
             method,
             |ctx| {
                 Ok(match &subject {
-                    Subject::None if mode == Mode::Replace => vec![crate::value::start_arg(ctx, &pipeline)?],
+                    Subject::None if mode == Mode::Replace => {
+                        vec![crate::value::start_arg(ctx, &pipeline)?]
+                    }
                     Subject::None => Vec::new(),
                     Subject::Event(e) => vec![event_to_js(ctx, e)?],
                     Subject::Message(m) => vec![message_to_js(ctx, m)?],

@@ -26,7 +26,11 @@ fn http_options<'js>(ctx: &Ctx<'js>, o: Option<&Object<'js>>, what: &str) -> Res
 }
 
 /// `to()` placeholder, or era A's leading pipeline name.
-fn sub_layout<'js>(ctx: &Ctx<'js>, b: &Rc<Builder>, args: &mut &[Value<'js>]) -> Result<Rc<LayoutRef>> {
+fn sub_layout<'js>(
+    ctx: &Ctx<'js>,
+    b: &Rc<Builder>,
+    args: &mut &[Value<'js>],
+) -> Result<Rc<LayoutRef>> {
     if let Some(name) = args.first().and_then(|v| v.as_string()) {
         let name = name.to_string()?;
         *args = &args[1..];
@@ -51,7 +55,10 @@ pub fn demux_http<'js>(ctx: &Ctx<'js>, b: &Rc<Builder>, args: &[Value<'js>]) -> 
 }
 
 pub fn serve_http<'js>(ctx: &Ctx<'js>, b: &Rc<Builder>, args: &[Value<'js>]) -> Result<()> {
-    let arg = args.first().cloned().unwrap_or_else(|| Value::new_undefined(ctx.clone()));
+    let arg = args
+        .first()
+        .cloned()
+        .unwrap_or_else(|| Value::new_undefined(ctx.clone()));
     let handler: Handler = if let Some(f) = arg.as_function() {
         let cb = Callback::new(ctx, f.clone());
         Rc::new(move |cx, msg, reply| {
@@ -69,8 +76,9 @@ pub fn serve_http<'js>(ctx: &Ctx<'js>, b: &Rc<Builder>, args: &[Value<'js>]) -> 
                         return Ok(Vec::new());
                     }
                     let mut events = Vec::new();
-                    push_events(ctx, v.clone(), &mut events)
-                        .map_err(|_| format!("serveHTTP(): expected a Message, not {}", type_name(&v)))?;
+                    push_events(ctx, v.clone(), &mut events).map_err(|_| {
+                        format!("serveHTTP(): expected a Message, not {}", type_name(&v))
+                    })?;
                     Ok(events)
                 },
             );
@@ -106,7 +114,11 @@ fn key_of<'js>(ctx: &Ctx<'js>, v: &Value<'js>) -> std::result::Result<SessionKey
         return Ok(SessionKey::Int(i64::from(i)));
     }
     if let Some(n) = v.as_number() {
-        return Ok(if n.fract() == 0.0 { SessionKey::Int(n as i64) } else { SessionKey::Str(n.to_string()) });
+        return Ok(if n.fract() == 0.0 {
+            SessionKey::Int(n as i64)
+        } else {
+            SessionKey::Str(n.to_string())
+        });
     }
     if let Some(s) = v.as_string() {
         return Ok(SessionKey::Str(s.to_string().map_err(|e| e.to_string())?));
@@ -134,7 +146,12 @@ pub fn mux_http<'js>(ctx: &Ctx<'js>, b: &Rc<Builder>, args: &[Value<'js>]) -> Re
         if let Some(f) = first.as_function() {
             let cb = Callback::new(ctx, f.clone());
             key = Some(Rc::new(move |cx, _evt| {
-                cb.call(cx.context(), "muxHTTP() key", |_| Ok(Vec::new()), |ctx, v| key_of(ctx, &v))
+                cb.call(
+                    cx.context(),
+                    "muxHTTP() key",
+                    |_| Ok(Vec::new()),
+                    |ctx, v| key_of(ctx, &v),
+                )
             }));
             rest = &rest[1..];
         } else if !first.is_object() || first.is_array() {
@@ -157,14 +174,26 @@ pub fn mux_http<'js>(ctx: &Ctx<'js>, b: &Rc<Builder>, args: &[Value<'js>]) -> Re
         }
         let v: Value = o.get("version")?;
         if !(v.is_undefined() || v.as_int() == Some(1) || v.as_number() == Some(1.0)) {
-            return Err(throw(ctx, "muxHTTP(): only HTTP/1 (version: 1) is supported so far"));
+            return Err(throw(
+                ctx,
+                "muxHTTP(): only HTTP/1 (version: 1) is supported so far",
+            ));
         }
     }
     b.add(ctx, "muxHTTP", Rc::new(MuxHttp::new(layout, key, options)))
 }
 
-pub fn codec<'js>(ctx: &Ctx<'js>, b: &Rc<Builder>, method: &'static str, args: &[Value<'js>]) -> Result<()> {
-    let options = Rc::new(http_options(ctx, args.first().and_then(|v| v.as_object()), method)?);
+pub fn codec<'js>(
+    ctx: &Ctx<'js>,
+    b: &Rc<Builder>,
+    method: &'static str,
+    args: &[Value<'js>],
+) -> Result<()> {
+    let options = Rc::new(http_options(
+        ctx,
+        args.first().and_then(|v| v.as_object()),
+        method,
+    )?);
     let f: Rc<dyn weir_engine::FilterFactory> = match method {
         "decodeHTTPRequest" => Rc::new(DecodeHttp {
             direction: Direction::Request,

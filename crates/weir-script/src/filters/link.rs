@@ -14,7 +14,12 @@ use crate::data_truthy;
 use crate::js::Callback;
 use crate::value::event_to_js;
 
-fn named(ctx: &Ctx<'_>, b: &Rc<Builder>, name: String, in_module: Option<usize>) -> Result<Rc<LayoutRef>> {
+fn named(
+    ctx: &Ctx<'_>,
+    b: &Rc<Builder>,
+    name: String,
+    in_module: Option<usize>,
+) -> Result<Rc<LayoutRef>> {
     named_ref(ctx, b, name, in_module, false)
 }
 
@@ -110,7 +115,11 @@ pub fn link<'js>(ctx: &Ctx<'js>, b: &Rc<Builder>, args: &[Value<'js>]) -> Result
 }
 
 /// Loads each module named in a JS array of codebase paths.
-fn load_modules<'js>(ctx: &Ctx<'js>, list: &rquickjs::Array<'js>, what: &str) -> Result<Vec<usize>> {
+fn load_modules<'js>(
+    ctx: &Ctx<'js>,
+    list: &rquickjs::Array<'js>,
+    what: &str,
+) -> Result<Vec<usize>> {
     let p = prog(ctx)?;
     let mut ids = Vec::new();
     for item in list.iter::<Value>() {
@@ -153,7 +162,8 @@ pub fn use_module<'js>(ctx: &Ctx<'js>, b: &Rc<Builder>, args: &[Value<'js>]) -> 
                 None => Ok(None),
             }
         };
-        let request = name_of(1)?.ok_or_else(|| throw(ctx, "use(): expected the name of the request pipeline"))?;
+        let request = name_of(1)?
+            .ok_or_else(|| throw(ctx, "use(): expected the name of the request pipeline"))?;
         let response = name_of(2)?;
         let ids = load_modules(ctx, arr, "use()")?;
         let mut stages = Vec::new();
@@ -170,12 +180,7 @@ pub fn use_module<'js>(ctx: &Ctx<'js>, b: &Rc<Builder>, args: &[Value<'js>]) -> 
     let file = args
         .first()
         .and_then(|v| v.as_string())
-        .ok_or_else(|| {
-            throw(
-                ctx,
-                "use(): expected a module file name or a list of them",
-            )
-        })?
+        .ok_or_else(|| throw(ctx, "use(): expected a module file name or a list of them"))?
         .to_string()?;
     if file.ends_with(".so") {
         return Err(throw(

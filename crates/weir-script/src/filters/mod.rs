@@ -54,11 +54,14 @@ pub static TABLE: &[(&str, Row)] = &[
     row!("export", |ctx, b, this, args| config::export(ctx, b, &args)),
     row!("import", |ctx, b, this, args| config::import(ctx, b, &args)),
     row!("onEnd", |ctx, b, this, args| config::on_end(ctx, b, &args)),
-    row!("repeat", |ctx, b, this, args| if args.len() == 1 && args[0].is_function() {
-        repeat::repeat(ctx, b, &args)
-    } else {
-        config::repeat(ctx, this, &args)
-    }),
+    row!(
+        "repeat",
+        |ctx, b, this, args| if args.len() == 1 && args[0].is_function() {
+            repeat::repeat(ctx, b, &args)
+        } else {
+            config::repeat(ctx, this, &args)
+        }
+    ),
     // events
     row!("onStart", |ctx, b, this, args| event::add(
         ctx,
@@ -204,28 +207,116 @@ pub static TABLE: &[(&str, Row)] = &[
     row!("replay", |ctx, b, this, args| misc::replay(ctx, b, &args)),
     row!("wait", |ctx, b, this, args| wait::wait(ctx, b, &args)),
     // throttles
-    row!("throttleMessageRate", |ctx, b, this, args| throttle::throttle(ctx, b, "throttleMessageRate", weir_engine::filters::throttle::Measure::MessageRate, &args)),
-    row!("throttleDataRate", |ctx, b, this, args| throttle::throttle(ctx, b, "throttleDataRate", weir_engine::filters::throttle::Measure::DataRate, &args)),
-    row!("throttleConcurrency", |ctx, b, this, args| throttle::throttle(ctx, b, "throttleConcurrency", weir_engine::filters::throttle::Measure::Concurrency, &args)),
+    row!("throttleMessageRate", |ctx, b, this, args| {
+        throttle::throttle(
+            ctx,
+            b,
+            "throttleMessageRate",
+            weir_engine::filters::throttle::Measure::MessageRate,
+            &args,
+        )
+    }),
+    row!("throttleDataRate", |ctx, b, this, args| throttle::throttle(
+        ctx,
+        b,
+        "throttleDataRate",
+        weir_engine::filters::throttle::Measure::DataRate,
+        &args
+    )),
+    row!("throttleConcurrency", |ctx, b, this, args| {
+        throttle::throttle(
+            ctx,
+            b,
+            "throttleConcurrency",
+            weir_engine::filters::throttle::Measure::Concurrency,
+            &args,
+        )
+    }),
     // HTTP
-    row!("demuxHTTP", |ctx, b, this, args| http::demux_http(ctx, b, &args)),
-    row!("serveHTTP", |ctx, b, this, args| http::serve_http(ctx, b, &args)),
-    row!("muxHTTP", |ctx, b, this, args| http::mux_http(ctx, b, &args)),
-    row!("decodeHTTPRequest", |ctx, b, this, args| http::codec(ctx, b, "decodeHTTPRequest", &args)),
-    row!("decodeHTTPResponse", |ctx, b, this, args| http::codec(ctx, b, "decodeHTTPResponse", &args)),
-    row!("encodeHTTPRequest", |ctx, b, this, args| http::codec(ctx, b, "encodeHTTPRequest", &args)),
-    row!("encodeHTTPResponse", |ctx, b, this, args| http::codec(ctx, b, "encodeHTTPResponse", &args)),
+    row!("demuxHTTP", |ctx, b, this, args| http::demux_http(
+        ctx, b, &args
+    )),
+    row!("serveHTTP", |ctx, b, this, args| http::serve_http(
+        ctx, b, &args
+    )),
+    row!("muxHTTP", |ctx, b, this, args| http::mux_http(
+        ctx, b, &args
+    )),
+    row!("decodeHTTPRequest", |ctx, b, this, args| http::codec(
+        ctx,
+        b,
+        "decodeHTTPRequest",
+        &args
+    )),
+    row!("decodeHTTPResponse", |ctx, b, this, args| http::codec(
+        ctx,
+        b,
+        "decodeHTTPResponse",
+        &args
+    )),
+    row!("encodeHTTPRequest", |ctx, b, this, args| http::codec(
+        ctx,
+        b,
+        "encodeHTTPRequest",
+        &args
+    )),
+    row!("encodeHTTPResponse", |ctx, b, this, args| http::codec(
+        ctx,
+        b,
+        "encodeHTTPResponse",
+        &args
+    )),
     // era C, bodies, splitting, files and processes
-    row!("handle", |ctx, b, this, args| event::add(ctx, b, "handle", Kind::Any, event::Mode::Handle, &args)),
-    row!("replace", |ctx, b, this, args| event::add(ctx, b, "replace", Kind::Any, event::Mode::Replace, &args)),
-    row!("handleMessageBody", |ctx, b, this, args| body::add(ctx, b, "handleMessageBody", body::Mode::Handle, &args)),
-    row!("replaceMessageBody", |ctx, b, this, args| body::add(ctx, b, "replaceMessageBody", body::Mode::Replace, &args)),
+    row!("handle", |ctx, b, this, args| event::add(
+        ctx,
+        b,
+        "handle",
+        Kind::Any,
+        event::Mode::Handle,
+        &args
+    )),
+    row!("replace", |ctx, b, this, args| event::add(
+        ctx,
+        b,
+        "replace",
+        Kind::Any,
+        event::Mode::Replace,
+        &args
+    )),
+    row!("handleMessageBody", |ctx, b, this, args| body::add(
+        ctx,
+        b,
+        "handleMessageBody",
+        body::Mode::Handle,
+        &args
+    )),
+    row!("replaceMessageBody", |ctx, b, this, args| body::add(
+        ctx,
+        b,
+        "replaceMessageBody",
+        body::Mode::Replace,
+        &args
+    )),
     row!("split", |ctx, b, this, args| body::split(ctx, b, &args)),
     row!("pipe", |ctx, b, this, args| pipe::pipe(ctx, b, &args)),
-    row!("pipeNext", |ctx, b, this, args| pipe::pipe_next(ctx, b, &args)),
-    row!("forkJoin", |ctx, b, this, args| fork_join::fork_join(ctx, b, weir_engine::filters::fork_join::ForkMode::Join, &args)),
-    row!("forkRace", |ctx, b, this, args| fork_join::fork_join(ctx, b, weir_engine::filters::fork_join::ForkMode::Race, &args)),
-    row!("loop", |ctx, b, this, args| repeat::loop_filter(ctx, b, &args)),
+    row!("pipeNext", |ctx, b, this, args| pipe::pipe_next(
+        ctx, b, &args
+    )),
+    row!("forkJoin", |ctx, b, this, args| fork_join::fork_join(
+        ctx,
+        b,
+        weir_engine::filters::fork_join::ForkMode::Join,
+        &args
+    )),
+    row!("forkRace", |ctx, b, this, args| fork_join::fork_join(
+        ctx,
+        b,
+        weir_engine::filters::fork_join::ForkMode::Race,
+        &args
+    )),
+    row!("loop", |ctx, b, this, args| repeat::loop_filter(
+        ctx, b, &args
+    )),
     row!("read", |ctx, b, this, args| io::read(ctx, b, &args)),
     row!("exec", |ctx, b, this, args| io::exec(ctx, b, &args)),
     // I/O and debugging

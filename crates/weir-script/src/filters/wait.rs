@@ -131,7 +131,10 @@ impl WaitFilter {
             return;
         }
         if self.awaiting {
-            if self.timeout.is_some_and(|t| self.since.is_some_and(|s| s.elapsed() >= t)) {
+            if self
+                .timeout
+                .is_some_and(|t| self.since.is_some_and(|s| s.elapsed() >= t))
+            {
                 self.release(cx);
             }
             return;

@@ -33,7 +33,8 @@ pub fn free_port() -> u16 {
 /// first worker has started (its listeners are open).
 pub fn start_weir(args: &[&str], dir: Option<&Path>) -> Result<Proc, String> {
     let mut cmd = Command::new(WEIR);
-    cmd.args(["--log-level=debug:thread", "--no-graph"]).args(args);
+    cmd.args(["--log-level=debug:thread", "--no-graph"])
+        .args(args);
     if let Some(dir) = dir {
         cmd.current_dir(dir);
     }
@@ -64,7 +65,8 @@ pub fn start_weir(args: &[&str], dir: Option<&Path>) -> Result<Proc, String> {
 
 /// Writes `script` to a new temporary directory and starts weir on it.
 pub fn start_script(script: &str, extra: &[&str]) -> Proc {
-    let dir = std::env::temp_dir().join(format!("weir-test-{}-{}", std::process::id(), free_port()));
+    let dir =
+        std::env::temp_dir().join(format!("weir-test-{}-{}", std::process::id(), free_port()));
     std::fs::create_dir_all(&dir).expect("temp dir");
     let file = dir.join("main.js");
     std::fs::write(&file, script).expect("script");

@@ -94,7 +94,10 @@ impl FilterFactory for EncodeHttp {
     }
     fn create(&self) -> Box<dyn Filter> {
         Box::new(EncodeFilter {
-            encoder: MessageEncoder::new(self.direction == Direction::Request, self.options.buffer_size),
+            encoder: MessageEncoder::new(
+                self.direction == Direction::Request,
+                self.options.buffer_size,
+            ),
         })
     }
 }

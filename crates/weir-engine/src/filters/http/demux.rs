@@ -16,7 +16,9 @@ use weir_codec::http1::RequestDecoder;
 
 use super::{decode_requests, Decoded, HttpOptions, RequestInfo};
 use crate::event::{Event, MessageReader};
-use crate::http::{status_for_error, status_head, write_response, EncodeFor, Framing, MessageEncoder};
+use crate::http::{
+    status_for_error, status_head, write_response, EncodeFor, Framing, MessageEncoder,
+};
 use crate::pipeline::{Filter, FilterCx, FilterFactory, LayoutRef, Pipeline};
 use crate::sched::{self, Target};
 use crate::{Data, Message};
@@ -106,7 +108,9 @@ impl DemuxFilter {
             self.receiving = None;
         }
         let responder = self.responder.clone();
-        let Some(slot) = self.slot_mut(key) else { return };
+        let Some(slot) = self.slot_mut(key) else {
+            return;
+        };
         if let Some(sub) = &slot.sub {
             sched::emit(&sub.input(), evt);
             return;
@@ -318,7 +322,9 @@ impl Filter for DemuxFilter {
         if self.closed {
             return;
         }
-        let Some(slot) = self.slot_mut(key) else { return };
+        let Some(slot) = self.slot_mut(key) else {
+            return;
+        };
         if slot.done {
             return;
         }

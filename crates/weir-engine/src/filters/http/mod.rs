@@ -68,7 +68,9 @@ pub(crate) fn decode_requests(
                     out(Decoded::Request(evt, info));
                 }
                 http1::Item::Body(b) => out(Decoded::Event(Event::Data(Data::from(b)))),
-                http1::Item::End { .. } => out(Decoded::Event(Event::MessageEnd(MessageEnd::default()))),
+                http1::Item::End { .. } => {
+                    out(Decoded::Event(Event::MessageEnd(MessageEnd::default())))
+                }
             }
         }
     }

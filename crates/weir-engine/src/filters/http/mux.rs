@@ -69,7 +69,8 @@ thread_local! {
 /// keep-alive connections must not hold the worker for `maxIdle`).
 pub fn close_idle_sessions() {
     DRAINING.with(|d| d.set(true));
-    let sessions: Vec<Rc<Session>> = SESSIONS.with(|s| s.borrow().iter().filter_map(|w| w.upgrade()).collect());
+    let sessions: Vec<Rc<Session>> =
+        SESSIONS.with(|s| s.borrow().iter().filter_map(|w| w.upgrade()).collect());
     for s in sessions {
         s.close_idle();
     }
@@ -140,7 +141,13 @@ impl MuxFilter {
             }
         }
         let layout = self.layout.get()?.clone();
-        let session = Session::start(&layout, cx.context().clone(), key.clone(), &self.pool, self.options.clone());
+        let session = Session::start(
+            &layout,
+            cx.context().clone(),
+            key.clone(),
+            &self.pool,
+            self.options.clone(),
+        );
         self.pool.borrow_mut().insert(key, session.clone());
         Some(session)
     }
@@ -226,7 +233,12 @@ impl Filter for MuxFilter {
 
 fn reply_error(target: &Target, code: ErrorCode) {
     let status = status_for_error(Some(code));
-    sched::emit(target, Event::MessageStart(MessageStart { head: Some(status_head(status)) }));
+    sched::emit(
+        target,
+        Event::MessageStart(MessageStart {
+            head: Some(status_head(status)),
+        }),
+    );
     sched::emit(target, Event::MessageEnd(Default::default()));
 }
 
@@ -256,7 +268,13 @@ struct Session {
 }
 
 impl Session {
-    fn start(layout: &Rc<crate::Layout>, ctx: Rc<Context>, key: SessionKey, pool: &Pool, options: Rc<MuxOptions>) -> Rc<Session> {
+    fn start(
+        layout: &Rc<crate::Layout>,
+        ctx: Rc<Context>,
+        key: SessionKey,
+        pool: &Pool,
+        options: Rc<MuxOptions>,
+    ) -> Rc<Session> {
         let session = Rc::new(Session {
             key,
             pool: Rc::downgrade(pool),
@@ -309,9 +327,16 @@ impl Session {
             head_request,
             connect: false,
         });
-        self.waiters.borrow_mut().push_back(Waiter { reply, started: false });
+        self.waiters.borrow_mut().push_back(Waiter {
+            reply,
+            started: false,
+        });
         self.sent.set(self.sent.get() + 1);
-        if self.options.max_messages.is_some_and(|m| self.sent.get() >= m) {
+        if self
+            .options
+            .max_messages
+            .is_some_and(|m| self.sent.get() >= m)
+        {
             self.retire();
         }
         if let Some(p) = self.pipeline.borrow().as_ref() {
@@ -364,7 +389,9 @@ impl Session {
         let end = matches!(evt, Event::MessageEnd(_));
         let target = {
             let mut waiters = self.waiters.borrow_mut();
-            let Some(front) = waiters.front_mut() else { return };
+            let Some(front) = waiters.front_mut() else {
+                return;
+            };
             front.started = true;
             let t = front.reply.clone();
             if end {
@@ -426,7 +453,10 @@ impl Session {
         let waiters: Vec<Waiter> = self.waiters.borrow_mut().drain(..).collect();
         for w in waiters {
             if w.started {
-                sched::emit(&w.reply, Event::end(Some(code.unwrap_or(ErrorCode::ConnectionReset))));
+                sched::emit(
+                    &w.reply,
+                    Event::end(Some(code.unwrap_or(ErrorCode::ConnectionReset))),
+                );
             } else {
                 reply_error(&w.reply, code.unwrap_or(ErrorCode::ConnectionReset));
             }
@@ -452,7 +482,8 @@ impl Session {
         match evt {
             Event::Data(d) => {
                 let mut events = Vec::new();
-                let r = decode_responses(&mut self.decoder.borrow_mut(), &d, &mut |e| events.push(e));
+                let r =
+                    decode_responses(&mut self.decoder.borrow_mut(), &d, &mut |e| events.push(e));
                 for e in events {
                     self.deliver(e);
                 }
