@@ -113,7 +113,7 @@ pub fn transform(source: &str, file: &str, scope: &str) -> Result<Transformed, S
         .with_options(options)
         .parse();
     if let Some(err) = ret.diagnostics.errors().next() {
-        let at = err.labels.first().map(|l| l.offset() as u32).unwrap_or(0);
+        let at = err.labels.first().map(|l| l.offset()).unwrap_or(0);
         let (line, col) = line_col(source, at);
         return Err(format!("{file}:{line}:{col}: SyntaxError: {}", err.message));
     }

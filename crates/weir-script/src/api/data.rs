@@ -47,6 +47,24 @@ pub fn to_data<'js>(ctx: &Ctx<'js>, v: &Value<'js>) -> Result<Data> {
     ))
 }
 
+/// The bytes of a `Data` or a string (as UTF-8), for the `decode()` functions; `what`
+/// names the caller in the error.
+pub fn input_bytes<'js>(ctx: &Ctx<'js>, input: &Value<'js>, what: &str) -> Result<bytes::Bytes> {
+    if let Ok(d) = Class::<JsData>::from_value(input) {
+        return Ok(d.borrow().data.to_bytes());
+    }
+    if let Some(s) = input.as_string() {
+        return Ok(bytes::Bytes::from(s.to_string()?));
+    }
+    Err(Exception::throw_type(
+        ctx,
+        &format!(
+            "{what}: expected a Data, got {}",
+            crate::value::type_name(input)
+        ),
+    ))
+}
+
 pub fn new_data<'js>(ctx: &Ctx<'js>, data: Data) -> Result<Value<'js>> {
     Ok(Class::instance(ctx.clone(), JsData { data })?.into_value())
 }

@@ -12,10 +12,10 @@
 
 use rquickjs::function::Opt;
 use rquickjs::object::Property;
-use rquickjs::{Array, Class, Ctx, Exception, FromJs, Function, Object, Result, Type, Value};
+use rquickjs::{Array, Ctx, Exception, FromJs, Function, Object, Result, Type, Value};
 use weir_engine::Data;
 
-use crate::api::data::{new_data, JsData};
+use crate::api::data::new_data;
 
 pub fn install(ctx: &Ctx<'_>) -> Result<()> {
     let json: Object = ctx.globals().get("JSON")?;
@@ -39,19 +39,7 @@ fn decode<'js>(
     reviver: Opt<Value<'js>>,
     _options: Opt<Value<'js>>,
 ) -> Result<Value<'js>> {
-    let bytes = if let Ok(d) = Class::<JsData>::from_value(&input) {
-        d.borrow().data.to_bytes()
-    } else if let Some(s) = input.as_string() {
-        bytes::Bytes::from(s.to_string()?)
-    } else {
-        return Err(Exception::throw_type(
-            &ctx,
-            &format!(
-                "JSON.decode(): expected a Data, got {}",
-                crate::value::type_name(&input)
-            ),
-        ));
-    };
+    let bytes = crate::api::data::input_bytes(&ctx, &input, "JSON.decode()")?;
     let reviver = reviver.0.and_then(|v| v.into_function());
     Decoder {
         ctx: ctx.clone(),

@@ -22,7 +22,7 @@ use weir_engine::Data;
 use quick_xml::events::Event;
 use quick_xml::{Reader, XmlVersion};
 
-use crate::api::data::{new_data, JsData};
+use crate::api::data::new_data;
 
 /// Deeper documents (and node trees) are refused rather than risking the native stack.
 const MAX_DEPTH: usize = 1000;
@@ -288,19 +288,7 @@ fn parse<'js>(ctx: Ctx<'js>, text: Coerced<String>) -> Result<Value<'js>> {
 }
 
 fn decode<'js>(ctx: Ctx<'js>, input: Value<'js>) -> Result<Value<'js>> {
-    let bytes = if let Ok(d) = Class::<JsData>::from_value(&input) {
-        d.borrow().data.to_bytes()
-    } else if let Some(s) = input.as_string() {
-        bytes::Bytes::from(s.to_string()?)
-    } else {
-        return Err(Exception::throw_type(
-            &ctx,
-            &format!(
-                "XML.decode(): expected a Data, got {}",
-                crate::value::type_name(&input)
-            ),
-        ));
-    };
+    let bytes = crate::api::data::input_bytes(&ctx, &input, "XML.decode()")?;
     let text = String::from_utf8_lossy(&bytes);
     read_js(&ctx, "decode", &text)
 }

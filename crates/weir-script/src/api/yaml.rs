@@ -12,12 +12,12 @@
 //! objects and written as `null` in arrays; a cycle, or nesting deeper than 100, is `null`
 //! (as in `JSON.encode`).
 
-use rquickjs::{Class, Coerced, Ctx, Exception, FromJs, Function, Object, Result, Type, Value};
+use rquickjs::{Coerced, Ctx, Exception, FromJs, Function, Object, Result, Type, Value};
 use weir_engine::Data;
 use yaml_rust2::yaml::Hash;
 use yaml_rust2::{Yaml, YamlEmitter, YamlLoader};
 
-use crate::api::data::{new_data, JsData};
+use crate::api::data::new_data;
 
 const MAX_DEPTH: usize = 100;
 
@@ -110,19 +110,7 @@ fn parse<'js>(ctx: Ctx<'js>, text: Coerced<String>) -> Result<Value<'js>> {
 }
 
 fn decode<'js>(ctx: Ctx<'js>, input: Value<'js>) -> Result<Value<'js>> {
-    let bytes = if let Ok(d) = Class::<JsData>::from_value(&input) {
-        d.borrow().data.to_bytes()
-    } else if let Some(s) = input.as_string() {
-        bytes::Bytes::from(s.to_string()?)
-    } else {
-        return Err(Exception::throw_type(
-            &ctx,
-            &format!(
-                "YAML.decode(): expected a Data, got {}",
-                crate::value::type_name(&input)
-            ),
-        ));
-    };
+    let bytes = crate::api::data::input_bytes(&ctx, &input, "YAML.decode()")?;
     read(&ctx, "decode", &String::from_utf8_lossy(&bytes))
 }
 

@@ -32,7 +32,7 @@ impl FilterFactory for DecodeHttp {
         }
     }
     fn create(&self) -> Box<dyn Filter> {
-        let limits = self.options.limits.clone();
+        let limits = self.options.limits;
         Box::new(match self.direction {
             Direction::Request => DecodeFilter::Request(RequestDecoder::new(limits), false),
             Direction::Response => DecodeFilter::Response(ResponseDecoder::new(limits), false),

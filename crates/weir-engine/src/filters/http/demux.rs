@@ -47,7 +47,7 @@ impl FilterFactory for DemuxHttp {
     fn create(&self) -> Box<dyn Filter> {
         Box::new(DemuxFilter {
             responder: self.responder.clone(),
-            decoder: RequestDecoder::new(self.options.limits.clone()),
+            decoder: RequestDecoder::new(self.options.limits),
             encoder: MessageEncoder::new(false, self.options.buffer_size),
             slots: VecDeque::new(),
             next_key: 0,

@@ -279,7 +279,7 @@ impl Session {
             key,
             pool: Rc::downgrade(pool),
             encoder: RefCell::new(MessageEncoder::new(true, options.http.buffer_size)),
-            decoder: RefCell::new(ResponseDecoder::new(options.http.limits.clone())),
+            decoder: RefCell::new(ResponseDecoder::new(options.http.limits)),
             options,
             pipeline: RefCell::new(None),
             waiters: RefCell::new(VecDeque::new()),
