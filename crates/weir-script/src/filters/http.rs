@@ -90,6 +90,14 @@ pub fn serve_http<'js>(ctx: &Ctx<'js>, b: &Rc<Builder>, args: &[Value<'js>]) -> 
     } else {
         let mut events = Vec::new();
         push_events(ctx, arg, &mut events).map_err(|e| throw(ctx, format!("serveHTTP(): {e}")))?;
+        // A constant response's head is read from JS once, here, not once per request.
+        for e in &mut events {
+            if let Event::MessageStart(m) = e {
+                if let Some(head) = m.head.as_ref().and_then(|h| h.to_response()) {
+                    m.head = Some(weir_engine::http::HttpResponse::new(head));
+                }
+            }
+        }
         Rc::new(move |_, _, reply| {
             for e in &events {
                 sched::emit(&reply, e.clone());
