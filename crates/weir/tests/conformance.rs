@@ -4,6 +4,7 @@
 //! `--log-level=debug:thread`, the runner waits for `Thread 0 started`, runs the script and
 //! compares its stdout with `output`) or, without `test.sh`, weir's own stdout compared with
 //! `output` (the program must exit by itself). `test.sh` gets `$WEIR`, the binary.
+//! `WEIR_CASE=NNN cargo test --release -p weir --test conformance` runs only matching cases.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -19,6 +20,11 @@ fn cases() -> Vec<PathBuf> {
         .expect("tests/conformance exists")
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.join("main.js").is_file())
+        .filter(|p| match std::env::var("WEIR_CASE") {
+            // `WEIR_CASE=057` runs only the cases whose directory name contains it.
+            Ok(want) => p.to_string_lossy().contains(want.as_str()),
+            Err(_) => true,
+        })
         .collect();
     v.sort();
     v
