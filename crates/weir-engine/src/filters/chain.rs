@@ -5,14 +5,18 @@
 //! events pass through. The position travels with the pipelines, so a `chain()` inside a
 //! `branch` of a plugin continues the right chain.
 //!
-//! `use(list, 'request', 'response')` joins the `request` pipelines of the modules that
-//! have one, in order, then their `response` pipelines in reverse order, output to input.
+//! `use(list, 'request', 'response'?, turnDown?)` runs the stream up through the `request`
+//! pipelines of the modules that have one, in order, then down through their `response`
+//! pipelines in reverse order. Before the stream enters each module (that has a `request`
+//! pipeline), `turnDown()` is asked once; when it says `true`, that module and the later
+//! ones are skipped and the stream turns down through the modules it has passed.
 
 use std::rc::Rc;
 
-use crate::event::Event;
+use super::Condition;
+use crate::event::{ErrorCode, Event};
 use crate::pipeline::{ChainPos, Filter, FilterCx, FilterFactory, LayoutRef, Pipeline};
-use crate::sched::{self, Target};
+use crate::sched;
 
 pub struct Chain {
     /// `None` for `chain()`: continue the chain this pipeline is in.
@@ -81,10 +85,20 @@ impl Filter for ChainFilter {
     }
 }
 
+/// One module of a `use([...])` list: its up (`request`) and down (`response`) layouts;
+/// either may be missing (unresolved), and the module is then skipped in that direction.
+#[derive(Clone)]
+pub struct UseStage {
+    pub up: Option<Rc<LayoutRef>>,
+    pub down: Option<Rc<LayoutRef>>,
+}
+
 pub struct UseList {
-    /// The `request` pipelines (of the modules that have one), then the `response` ones
-    /// reversed; unresolved entries (modules without that pipeline) are skipped.
-    pub stages: Vec<Rc<LayoutRef>>,
+    /// The modules in list order.
+    pub stages: Vec<UseStage>,
+    /// `turnDown`: asked once per stream before the stream enters each module that has an
+    /// up pipeline; `true` sends it back down through the modules passed so far.
+    pub turn_down: Option<Condition>,
 }
 
 impl FilterFactory for UseList {
@@ -92,49 +106,115 @@ impl FilterFactory for UseList {
         "use"
     }
     fn create(&self) -> Box<dyn Filter> {
+        let n = self.stages.len();
         Box::new(UseListFilter {
             stages: self.stages.clone(),
-            pipelines: None,
+            turn_down: self.turn_down.clone(),
+            up: vec![UpState::Undecided; n],
+            down: vec![None; n],
+            failed: false,
         })
     }
     fn subs(&self) -> Vec<Rc<LayoutRef>> {
-        self.stages.clone()
+        let up = self.stages.iter().filter_map(|s| s.up.clone());
+        let down = self.stages.iter().rev().filter_map(|s| s.down.clone());
+        up.chain(down).collect()
     }
 }
 
+#[derive(Clone)]
+enum UpState {
+    Undecided,
+    /// No up pipeline in this module: events go on to the next one.
+    Skip,
+    Running(Rc<Pipeline>),
+    /// `turnDown` said so: events go down from the module before this one.
+    TurnedDown,
+}
+
+/// Per stream: each module's up pipeline is made when the stream first reaches it (that is
+/// when `turnDown` is asked), each down pipeline likewise. Sub-pipeline outputs come back
+/// here tagged `2k` (up pipeline of module `k`) or `2k + 1` (its down pipeline).
 struct UseListFilter {
-    stages: Vec<Rc<LayoutRef>>,
-    /// All stages, first one first; the last one outputs back to this filter.
-    pipelines: Option<Vec<Rc<Pipeline>>>,
+    stages: Vec<UseStage>,
+    turn_down: Option<Condition>,
+    up: Vec<UpState>,
+    down: Vec<Option<Rc<Pipeline>>>,
+    /// `turnDown` threw: the stream has been ended.
+    failed: bool,
+}
+
+impl UseListFilter {
+    /// An event arriving at module `k` on the way up (`k == len`: past the last one).
+    fn go_up(&mut self, cx: &FilterCx, mut k: usize, evt: Event) {
+        while k < self.stages.len() {
+            if let UpState::Undecided = self.up[k] {
+                self.up[k] = self.enter(cx, k, &evt);
+                if self.failed {
+                    cx.output(Event::end(Some(ErrorCode::RuntimeError)));
+                    return;
+                }
+            }
+            match &self.up[k] {
+                UpState::Running(p) => return sched::emit(&p.input(), evt),
+                UpState::TurnedDown => return self.go_down(cx, k, evt),
+                _ => k += 1,
+            }
+        }
+        self.go_down(cx, k, evt)
+    }
+
+    /// Decides what module `k` does for this stream.
+    fn enter(&mut self, cx: &FilterCx, k: usize, evt: &Event) -> UpState {
+        let Some(layout) = self.stages[k].up.as_ref().and_then(|l| l.get().cloned()) else {
+            return UpState::Skip;
+        };
+        if let Some(cond) = &self.turn_down {
+            match cond(cx, evt) {
+                None => {
+                    self.failed = true;
+                    return UpState::TurnedDown;
+                }
+                Some(true) => return UpState::TurnedDown,
+                Some(false) => {}
+            }
+        }
+        UpState::Running(cx.sub_pipeline(&layout, false, 2 * k))
+    }
+
+    /// An event going down into the modules before `k` (last one first).
+    fn go_down(&mut self, cx: &FilterCx, mut k: usize, evt: Event) {
+        while k > 0 {
+            k -= 1;
+            if self.down[k].is_none() {
+                if let Some(layout) = self.stages[k].down.as_ref().and_then(|l| l.get().cloned()) {
+                    self.down[k] = Some(cx.sub_pipeline(&layout, false, 2 * k + 1));
+                }
+            }
+            if let Some(p) = &self.down[k] {
+                return sched::emit(&p.input(), evt);
+            }
+        }
+        cx.output(evt)
+    }
 }
 
 impl Filter for UseListFilter {
     fn process(&mut self, cx: &FilterCx, evt: Event) {
-        if self.pipelines.is_none() {
-            let layouts: Vec<_> = self
-                .stages
-                .iter()
-                .filter_map(|s| s.get().cloned())
-                .collect();
-            let mut pipelines: Vec<Rc<Pipeline>> = Vec::with_capacity(layouts.len());
-            // Build from the last stage back, so each knows where its output goes.
-            let mut next: Target = Target::Sub(Rc::downgrade(cx.pipeline), cx.index, 0);
-            for layout in layouts.iter().rev() {
-                let p = layout.instantiate(cx.context().clone());
-                *p.chain.borrow_mut() = cx.pipeline.chain.borrow().clone();
-                p.set_output(next);
-                next = p.input();
-                pipelines.push(p);
-            }
-            pipelines.reverse();
-            for p in &pipelines {
-                p.start();
-            }
-            self.pipelines = Some(pipelines);
+        if !self.failed {
+            self.go_up(cx, 0, evt);
         }
-        match self.pipelines.as_ref().and_then(|p| p.first()) {
-            Some(first) => sched::emit(&first.input(), evt),
-            None => cx.output(evt),
+    }
+
+    fn on_sub_event(&mut self, cx: &FilterCx, key: usize, evt: Event) {
+        if self.failed {
+            return;
+        }
+        let k = key / 2;
+        if key % 2 == 0 {
+            self.go_up(cx, k + 1, evt);
+        } else {
+            self.go_down(cx, k, evt);
         }
     }
 }

@@ -4,7 +4,7 @@
 use std::rc::Rc;
 
 use rquickjs::{Class, Ctx, Result, Value};
-use weir_engine::filters::chain::{Chain, UseList};
+use weir_engine::filters::chain::{Chain, UseList, UseStage};
 use weir_engine::filters::link::{Arm, Choice, Link, Trigger};
 use weir_engine::filters::{Chooser, Condition};
 use weir_engine::{Event, LayoutRef};
@@ -154,28 +154,7 @@ pub fn chain<'js>(ctx: &Ctx<'js>, b: &Rc<Builder>, args: &[Value<'js>]) -> Resul
 
 pub fn use_module<'js>(ctx: &Ctx<'js>, b: &Rc<Builder>, args: &[Value<'js>]) -> Result<()> {
     if let Some(arr) = args.first().and_then(|v| v.as_array()) {
-        // use([modules], 'request', 'response'?): request pipelines in order, then the
-        // response pipelines in reverse; modules without one are skipped.
-        let name_of = |i: usize| -> Result<Option<String>> {
-            match args.get(i).and_then(|v| v.as_string()) {
-                Some(s) => Ok(Some(s.to_string()?)),
-                None => Ok(None),
-            }
-        };
-        let request = name_of(1)?
-            .ok_or_else(|| throw(ctx, "use(): expected the name of the request pipeline"))?;
-        let response = name_of(2)?;
-        let ids = load_modules(ctx, arr, "use()")?;
-        let mut stages = Vec::new();
-        for id in &ids {
-            stages.push(named_ref(ctx, b, request.clone(), Some(*id), true)?);
-        }
-        if let Some(response) = response {
-            for id in ids.iter().rev() {
-                stages.push(named_ref(ctx, b, response.clone(), Some(*id), true)?);
-            }
-        }
-        return b.add(ctx, "use", Rc::new(UseList { stages }));
+        return use_list(ctx, b, arr, args);
     }
     let file = args
         .first()
@@ -204,6 +183,78 @@ pub fn use_module<'js>(ctx: &Ctx<'js>, b: &Rc<Builder>, args: &[Value<'js>]) -> 
             trigger: Trigger::FirstEvent,
         }),
     )
+}
+
+/// `use([modules], 'request', 'response'?, turnDown?)`: the up pipelines in order, then the
+/// down pipelines in reverse; modules without one are skipped in that direction.
+fn use_list<'js>(
+    ctx: &Ctx<'js>,
+    b: &Rc<Builder>,
+    arr: &rquickjs::Array<'js>,
+    args: &[Value<'js>],
+) -> Result<()> {
+    let request = match args.get(1).and_then(|v| v.as_string()) {
+        Some(s) => s.to_string()?,
+        None => {
+            return Err(throw(
+                ctx,
+                "use(): expected the name of the request pipeline",
+            ))
+        }
+    };
+    // A function in third place is `turnDown` without a response pipeline name.
+    let (response, turn_down) = match args.get(2) {
+        Some(v) if v.is_function() => (None, Some(v)),
+        other => (other, args.get(3)),
+    };
+    let response = match response {
+        None => None,
+        Some(v) if v.is_undefined() || v.is_null() => None,
+        Some(v) => match v.as_string() {
+            Some(s) => Some(s.to_string()?),
+            None => {
+                return Err(throw(
+                    ctx,
+                    "use(): expected the name of the response pipeline as the third argument",
+                ))
+            }
+        },
+    };
+    let turn_down = match turn_down {
+        None => None,
+        Some(v) if v.is_undefined() || v.is_null() => None,
+        Some(v) => match v.as_function() {
+            Some(f) => {
+                let cb = Callback::new(ctx, f.clone());
+                let cond: Condition = Rc::new(move |cx, _evt| {
+                    cb.call(
+                        cx.context(),
+                        "use() turnDown",
+                        |_| Ok(Vec::new()),
+                        |_, v| Ok(data_truthy(&v)),
+                    )
+                    .ok()
+                });
+                Some(cond)
+            }
+            None => {
+                return Err(throw(
+                    ctx,
+                    "use(): expected a function as the fourth argument (turnDown)",
+                ))
+            }
+        },
+    };
+    let mut stages = Vec::new();
+    for id in load_modules(ctx, arr, "use()")? {
+        let up = Some(named_ref(ctx, b, request.clone(), Some(id), true)?);
+        let down = match &response {
+            Some(name) => Some(named_ref(ctx, b, name.clone(), Some(id), true)?),
+            None => None,
+        };
+        stages.push(UseStage { up, down });
+    }
+    b.add(ctx, "use", Rc::new(UseList { stages, turn_down }))
 }
 
 pub fn branch<'js>(

@@ -1,0 +1,5 @@
+pipy()
+.pipeline('request')
+.replaceData(d => new Data(d.toString() + '>a'))
+.pipeline('response')
+.replaceData(d => new Data(d.toString() + '<a'))
