@@ -16,6 +16,7 @@ pub mod read;
 pub mod repeat;
 pub mod replay;
 pub mod split;
+pub mod swap;
 pub mod tee;
 pub mod throttle;
 

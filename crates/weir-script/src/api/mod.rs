@@ -4,6 +4,7 @@
 pub mod algo;
 pub mod crypto;
 pub mod data;
+pub mod hub;
 pub mod json;
 pub mod layout;
 pub mod netmask;
@@ -23,6 +24,7 @@ pub fn install_all(ctx: &Ctx<'_>) -> Result<()> {
     crypto::install(ctx)?;
     json::install(ctx)?;
     layout::install(ctx)?;
+    hub::install(ctx)?;
     netmask::install(ctx)?;
     os::install(ctx)?;
     stats::install(ctx)?;

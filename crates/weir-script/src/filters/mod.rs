@@ -13,6 +13,7 @@ pub mod link;
 pub mod misc;
 pub mod pipe;
 pub mod repeat;
+pub mod swap;
 pub mod throttle;
 pub mod wait;
 
@@ -206,6 +207,7 @@ pub static TABLE: &[(&str, Row)] = &[
     row!("fork", |ctx, b, this, args| fork::fork(ctx, b, &args)),
     row!("replay", |ctx, b, this, args| misc::replay(ctx, b, &args)),
     row!("wait", |ctx, b, this, args| wait::wait(ctx, b, &args)),
+    row!("swap", |ctx, b, this, args| swap::swap(ctx, b, &args)),
     // throttles
     row!("throttleMessageRate", |ctx, b, this, args| {
         throttle::throttle(
