@@ -25,6 +25,18 @@ pub trait HeadValue: Any {
     fn to_response(&self) -> Option<weir_codec::http1::ResponseHead> {
         None
     }
+    /// The value of HTTP header `name` (lowercase; the first one if repeated), for filters
+    /// that look at one header without converting the whole head.
+    fn header(&self, _name: &str) -> Option<String> {
+        None
+    }
+    /// A copy of this head with some HTTP headers changed: each `(name, Some(value))`
+    /// replaces every `name` field with one (lowercase `name`), each `(name, None)` removes
+    /// them. Heads can be shared (a script's constant message, a forked stream), so filters
+    /// never edit one in place. `None` if this head cannot carry headers.
+    fn with_headers(&self, _edits: &[(&str, Option<&str>)]) -> Option<Head> {
+        None
+    }
 }
 
 /// A shared, immutable head value.

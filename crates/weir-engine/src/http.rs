@@ -56,6 +56,22 @@ impl HeadValue for HttpRequest {
             None => Some(self.head.borrow().clone()),
         }
     }
+    fn header(&self, name: &str) -> Option<String> {
+        match self.mirror_head() {
+            Some(m) => m.header(name),
+            None => find_header(&self.head.borrow().headers, name),
+        }
+    }
+    fn with_headers(&self, edits: &[(&str, Option<&str>)]) -> Option<Head> {
+        match self.mirror_head() {
+            Some(m) => m.with_headers(edits),
+            None => {
+                let mut h = self.head.borrow().clone();
+                put_headers(&mut h.headers, edits);
+                Some(HttpRequest::new(h))
+            }
+        }
+    }
 }
 
 impl HeadValue for HttpResponse {
@@ -70,6 +86,115 @@ impl HeadValue for HttpResponse {
         match self.mirror.borrow().as_ref() {
             Some(m) => m.to_response(),
             None => Some(self.head.borrow().clone()),
+        }
+    }
+    fn header(&self, name: &str) -> Option<String> {
+        match self.mirror_head() {
+            Some(m) => m.header(name),
+            None => find_header(&self.head.borrow().headers, name),
+        }
+    }
+    fn with_headers(&self, edits: &[(&str, Option<&str>)]) -> Option<Head> {
+        match self.mirror_head() {
+            Some(m) => m.with_headers(edits),
+            None => {
+                let mut h = self.head.borrow().clone();
+                put_headers(&mut h.headers, edits);
+                Some(HttpResponse::new(h))
+            }
+        }
+    }
+}
+
+impl HttpRequest {
+    fn mirror_head(&self) -> Option<Head> {
+        self.mirror.borrow().clone()
+    }
+}
+
+impl HttpResponse {
+    fn mirror_head(&self) -> Option<Head> {
+        self.mirror.borrow().clone()
+    }
+}
+
+/// A message that had no head, given one by a filter that had to set a header
+/// (`compressHTTP` on `new Message(body)`). Read as a request it is `GET /`, as a
+/// response `200`, each with these headers. Scripts see `{headers}` (its mirror).
+pub struct BareHead {
+    pub headers: RefCell<Vec<Header>>,
+    pub mirror: RefCell<Option<Head>>,
+}
+
+impl BareHead {
+    pub fn with(headers: Vec<Header>) -> Rc<BareHead> {
+        Rc::new(BareHead {
+            headers: RefCell::new(headers),
+            mirror: RefCell::new(None),
+        })
+    }
+}
+
+impl HeadValue for BareHead {
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+    fn describe(&self) -> String {
+        format!("{{{} headers}}", self.headers.borrow().len())
+    }
+    fn to_request(&self) -> Option<RequestHead> {
+        match self.mirror.borrow().as_ref() {
+            Some(m) => m.to_request(),
+            None => Some(RequestHead {
+                headers: self.headers.borrow().clone(),
+                ..default_request()
+            }),
+        }
+    }
+    fn to_response(&self) -> Option<ResponseHead> {
+        match self.mirror.borrow().as_ref() {
+            Some(m) => m.to_response(),
+            None => Some(ResponseHead {
+                headers: self.headers.borrow().clone(),
+                ..response_of(&None)
+            }),
+        }
+    }
+    fn header(&self, name: &str) -> Option<String> {
+        match self.mirror.borrow().clone() {
+            Some(m) => m.header(name),
+            None => find_header(&self.headers.borrow(), name),
+        }
+    }
+    fn with_headers(&self, edits: &[(&str, Option<&str>)]) -> Option<Head> {
+        match self.mirror.borrow().clone() {
+            Some(m) => m.with_headers(edits),
+            None => {
+                let mut headers = self.headers.borrow().clone();
+                put_headers(&mut headers, edits);
+                Some(BareHead::with(headers))
+            }
+        }
+    }
+}
+
+fn find_header(headers: &[Header], name: &str) -> Option<String> {
+    headers
+        .iter()
+        .find(|h| h.name.eq_ignore_ascii_case(name.as_bytes()))
+        .map(|h| String::from_utf8_lossy(&h.value).into_owned())
+}
+
+/// Applies header edits (see [`HeadValue::with_headers`]): each replaces every field of
+/// its name with one holding the value (at the end), or removes them.
+pub fn put_headers(headers: &mut Vec<Header>, edits: &[(&str, Option<&str>)]) {
+    for (name, value) in edits {
+        headers.retain(|h| !h.name.eq_ignore_ascii_case(name.as_bytes()));
+        if let Some(v) = value {
+            headers.push(Header {
+                name: Bytes::copy_from_slice(name.as_bytes()),
+                value: Bytes::copy_from_slice(v.as_bytes()),
+            });
         }
     }
 }
@@ -136,8 +261,9 @@ fn is_hop_header(name: &[u8]) -> bool {
 }
 
 /// Appends the script's headers (framing and connection headers dropped), then the framing
-/// header, then `connection`, then the empty line — field by field, with no copy of the head.
-fn write_fields(headers: &[Header], framing: Framing, keep_alive: bool, out: &mut BytesMut) {
+/// header, then `connection: <conn>`, then the empty line — field by field, with no copy of
+/// the head.
+fn write_fields(headers: &[Header], framing: Framing, conn: &[u8], out: &mut BytesMut) {
     for h in headers.iter().filter(|h| !is_hop_header(&h.name)) {
         http1::write_field(&h.name, &h.value, out);
     }
@@ -146,17 +272,13 @@ fn write_fields(headers: &[Header], framing: Framing, keep_alive: bool, out: &mu
         Framing::Chunked => http1::write_field(b"transfer-encoding", b"chunked", out),
         Framing::None => {}
     }
-    http1::write_field(
-        b"connection",
-        if keep_alive { b"keep-alive" } else { b"close" },
-        out,
-    );
+    http1::write_field(b"connection", conn, out);
     out.extend_from_slice(b"\r\n");
 }
 
 /// Writes a response head as Pipy does: the script's headers in order (lowercased, framing
 /// and connection headers dropped), then `content-length` or `transfer-encoding`, then
-/// `connection`.
+/// `connection` (`upgrade` for a 101).
 pub fn write_response(head: &ResponseHead, framing: Framing, keep_alive: bool, out: &mut BytesMut) {
     out.reserve(
         64 + head
@@ -166,10 +288,16 @@ pub fn write_response(head: &ResponseHead, framing: Framing, keep_alive: bool, o
             .sum::<usize>(),
     );
     http1::write_status_line(Version::Http11, head.status, &head.reason, out);
-    write_fields(&head.headers, framing, keep_alive, out);
+    let conn: &[u8] = match (head.status, keep_alive) {
+        (101, _) => b"upgrade",
+        (_, true) => b"keep-alive",
+        (_, false) => b"close",
+    };
+    write_fields(&head.headers, framing, conn, out);
 }
 
-/// Writes a request head; `connection: keep-alive` is always asked for.
+/// Writes a request head; `connection: keep-alive` is always asked for, or `upgrade` for an
+/// upgrade request (its `upgrade` field is kept).
 pub fn write_request(head: &RequestHead, framing: Framing, out: &mut BytesMut) {
     out.reserve(
         64 + head.path.len()
@@ -180,12 +308,22 @@ pub fn write_request(head: &RequestHead, framing: Framing, out: &mut BytesMut) {
                 .sum::<usize>(),
     );
     http1::write_request_line(&head.method, &head.path, Version::Http11, out);
-    write_fields(&head.headers, framing, true, out);
+    let conn: &[u8] = if head.is_upgrade() {
+        b"upgrade"
+    } else {
+        b"keep-alive"
+    };
+    write_fields(&head.headers, framing, conn, out);
 }
 
-/// Whether a response with this status to this request carries a body.
-pub fn response_has_body(status: u16, head_request: bool) -> bool {
-    !(head_request || (100..200).contains(&status) || status == 204 || status == 304)
+/// Whether a response with this status to this request carries a body (and a framing
+/// field): not to HEAD, not 1xx, 204 or 304, and not a 2xx accepting a CONNECT.
+pub fn response_has_body(status: u16, how: EncodeFor) -> bool {
+    !(how.head_request
+        || (100..200).contains(&status)
+        || status == 204
+        || status == 304
+        || (how.connect && (200..300).contains(&status)))
 }
 
 /// Encodes one message after another from events, choosing the framing like Pipy: a body
@@ -209,6 +347,8 @@ enum EncState {
 pub struct EncodeFor {
     /// Answering a HEAD request (no body is sent).
     pub head_request: bool,
+    /// Answering a CONNECT request (a 2xx has no body and opens a tunnel).
+    pub connect: bool,
     /// Keep the connection open after this message.
     pub keep_alive: bool,
 }
@@ -251,7 +391,7 @@ impl MessageEncoder {
                         chunk(body, out);
                     } else {
                         let h = response_of(&head);
-                        if !response_has_body(h.status, how.head_request) {
+                        if !response_has_body(h.status, how) {
                             self.head_bytes_response(&h, Framing::None, how.keep_alive, out);
                             self.state = EncState::Raw;
                             return; // the body of a bodiless response is dropped
@@ -286,7 +426,11 @@ impl MessageEncoder {
                     out.push(body);
                 } else {
                     let h = response_of(&head);
-                    if response_has_body(h.status, false) {
+                    let framed = EncodeFor {
+                        head_request: false,
+                        ..how
+                    };
+                    if response_has_body(h.status, framed) {
                         self.head_bytes_response(
                             &h,
                             Framing::Length(body.len() as u64),

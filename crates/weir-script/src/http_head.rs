@@ -8,7 +8,7 @@ use std::rc::Rc;
 use bytes::Bytes;
 use rquickjs::{Array, Ctx, Object, Persistent, Result, Value};
 use weir_codec::http1::{Header, RequestHead, ResponseHead, Version};
-use weir_engine::http::{HttpRequest, HttpResponse};
+use weir_engine::http::{BareHead, HttpRequest, HttpResponse};
 use weir_engine::Head;
 
 use crate::value::JsHead;
@@ -157,6 +157,54 @@ pub fn response_from_js(o: &Object<'_>) -> ResponseHead {
     }
 }
 
+/// The value of header `name` (lowercase) in a script's head object: the key as written or
+/// in any case; the first value of an array; numbers and booleans as text.
+pub fn get_header(head: &Object<'_>, name: &str) -> Option<String> {
+    let headers = head.get::<_, Value>("headers").ok()?.into_object()?;
+    let mut v: Value = headers.get(name).ok()?;
+    if v.is_undefined() {
+        let key = headers
+            .keys::<String>()
+            .flatten()
+            .find(|k| k.eq_ignore_ascii_case(name))?;
+        v = headers.get(key.as_str()).ok()?;
+    }
+    match v.as_array() {
+        Some(arr) => arr.get::<Value>(0).ok().as_ref().and_then(scalar),
+        None => scalar(&v),
+    }
+}
+
+/// A shallow copy of a script's head object with some headers changed (see
+/// `HeadValue::with_headers`); the original may be shared, so it is left alone.
+pub fn copy_with_headers<'js>(
+    ctx: &Ctx<'js>,
+    head: &Object<'js>,
+    edits: &[(&str, Option<&str>)],
+) -> Result<Object<'js>> {
+    let copy = Object::new(ctx.clone())?;
+    for key in head.keys::<String>() {
+        let key = key?;
+        copy.set(key.as_str(), head.get::<_, Value>(key.as_str())?)?;
+    }
+    let headers = Object::new(ctx.clone())?;
+    if let Some(old) = head.get::<_, Value>("headers")?.into_object() {
+        for key in old.keys::<String>() {
+            let key = key?;
+            if !edits.iter().any(|(n, _)| key.eq_ignore_ascii_case(n)) {
+                headers.set(key.as_str(), old.get::<_, Value>(key.as_str())?)?;
+            }
+        }
+    }
+    for (name, value) in edits {
+        if let Some(v) = value {
+            headers.set(*name, *v)?;
+        }
+    }
+    copy.set("headers", headers)?;
+    Ok(copy)
+}
+
 /// The JS object for a typed HTTP head, made on first use and kept as its mirror.
 pub fn typed_head_to_js<'js>(ctx: &Ctx<'js>, head: &Head) -> Option<Result<Value<'js>>> {
     let any = head.as_any();
@@ -174,6 +222,17 @@ pub fn typed_head_to_js<'js>(ctx: &Ctx<'js>, head: &Head) -> Option<Result<Value
         (
             &r.mirror,
             Box::new(move || response_to_js(&c, &r.head.borrow())),
+        )
+    } else if let Some(r) = any.downcast_ref::<BareHead>() {
+        let c = ctx.clone();
+        (
+            &r.mirror,
+            Box::new(move || {
+                let o = Object::new(c.clone())?;
+                let (headers, _) = headers_to_js(&c, &r.headers.borrow())?;
+                o.set("headers", headers)?;
+                Ok(o)
+            }),
         )
     } else {
         return None;

@@ -48,6 +48,21 @@ impl HeadValue for JsHead {
         })
         .flatten()
     }
+    fn header(&self, name: &str) -> Option<String> {
+        crate::js::enter_keep(|ctx| {
+            let v = self.0.clone().restore(ctx).ok()?;
+            crate::http_head::get_header(v.as_object()?, name)
+        })
+        .flatten()
+    }
+    fn with_headers(&self, edits: &[(&str, Option<&str>)]) -> Option<Head> {
+        crate::js::enter_keep(|ctx| {
+            let v = self.0.clone().restore(ctx).ok()?;
+            let copy = crate::http_head::copy_with_headers(ctx, v.as_object()?, edits).ok()?;
+            Some(Rc::new(JsHead(Persistent::save(ctx, copy.into_value()))) as Head)
+        })
+        .flatten()
+    }
 }
 
 /// A JS value kept by the engine (a pipeline's start argument or result).

@@ -26,8 +26,8 @@ enum State {
     Head,
     /// The head had no body; `End` is next. Then tunnel (`true`) or the next head.
     EndPending { then_tunnel: bool },
-    /// Reading a body; after it, tunnel (never for now) or the next head.
-    Body(Body),
+    /// Reading a body; after it, tunnel (`true`: an upgrade request) or the next head.
+    Body(Body, bool),
     /// The connection is no longer HTTP (101, CONNECT): decoding has stopped.
     Tunnel,
     /// An error happened; it is returned again on every call.
@@ -80,15 +80,15 @@ impl Core {
         Ok(Some(section))
     }
 
-    /// The state after a head with body `kind`.
+    /// The state after a head with body `kind`; `tunnel`: decoding stops after this message.
     fn after_head(kind: BodyKind, tunnel: bool) -> State {
         match kind {
             BodyKind::None | BodyKind::Length(0) => State::EndPending {
                 then_tunnel: tunnel,
             },
-            BodyKind::Length(n) => State::Body(Body::Length(n)),
-            BodyKind::Chunked => State::Body(Body::Chunked(Chunked::new())),
-            BodyKind::UntilClose => State::Body(Body::UntilClose),
+            BodyKind::Length(n) => State::Body(Body::Length(n), tunnel),
+            BodyKind::Chunked => State::Body(Body::Chunked(Chunked::new()), tunnel),
+            BodyKind::UntilClose => State::Body(Body::UntilClose, tunnel),
         }
     }
 
@@ -107,14 +107,20 @@ impl Core {
                 };
                 end(Vec::new())
             }
-            State::Body(body) => match body.decode(input, &mut self.buf, &self.limits)? {
-                None => Ok(Step::Done(None)),
-                Some(BodyEvent::Data(data)) => Ok(Step::Done(Some(Item::Body(data)))),
-                Some(BodyEvent::End(trailers)) => {
-                    self.state = State::Head;
-                    end(trailers)
+            State::Body(body, then_tunnel) => {
+                match body.decode(input, &mut self.buf, &self.limits)? {
+                    None => Ok(Step::Done(None)),
+                    Some(BodyEvent::Data(data)) => Ok(Step::Done(Some(Item::Body(data)))),
+                    Some(BodyEvent::End(trailers)) => {
+                        self.state = if *then_tunnel {
+                            State::Tunnel
+                        } else {
+                            State::Head
+                        };
+                        end(trailers)
+                    }
                 }
-            },
+            }
         }
     }
 
@@ -134,13 +140,13 @@ impl Core {
                     trailers: Vec::new(),
                 }))
             }
-            State::Body(Body::UntilClose) => {
+            State::Body(Body::UntilClose, _) => {
                 self.state = State::Head;
                 Ok(Some(Item::End {
                     trailers: Vec::new(),
                 }))
             }
-            State::Head | State::Body(_) => Err(Error::UnexpectedEof),
+            State::Head | State::Body(..) => Err(Error::UnexpectedEof),
         }
     }
 
@@ -170,9 +176,11 @@ impl Core {
 /// caller (RFC 9112 §3.2 asks for 400, but an absolute-form target carries the authority, and
 /// Pipy's own tests send bare requests).
 ///
-/// After a `CONNECT` request the decoder stops ([`is_tunnel`](Self::is_tunnel)): the bytes
-/// that follow are tunnel data if the upstream accepts. If it refuses, call
-/// [`resume`](Self::resume) to read further requests.
+/// After a `CONNECT` request, or once an upgrade request (`connection: upgrade` with an
+/// `upgrade` field, e.g. WebSocket) has ended, the decoder stops
+/// ([`is_tunnel`](Self::is_tunnel)): the bytes that follow are tunnel data if the upstream
+/// accepts (2xx to CONNECT, 101 to an upgrade). If it refuses, call [`resume`](Self::resume)
+/// to read further requests.
 #[derive(Debug)]
 pub struct RequestDecoder {
     core: Core,
@@ -204,7 +212,7 @@ impl RequestDecoder {
         let parsed = parse_request(section, self.core.scanner.line_ends());
         self.core.scanner.reset();
         let (head, kind) = parsed?;
-        let tunnel = head.method == "CONNECT";
+        let tunnel = head.method == "CONNECT" || head.is_upgrade();
         self.core.state = Core::after_head(kind, tunnel);
         Ok(Some(Item::Head(head, kind)))
     }
@@ -216,7 +224,8 @@ impl RequestDecoder {
         self.core.record(result)
     }
 
-    /// True after a `CONNECT` request: `decode` returns `Ok(None)` and leaves input alone.
+    /// True after a `CONNECT` or upgrade request: `decode` returns `Ok(None)` and leaves input
+    /// alone.
     pub fn is_tunnel(&self) -> bool {
         matches!(self.core.state, State::Tunnel)
     }
@@ -371,6 +380,25 @@ mod tests {
         assert_eq!(d.decode(&mut input), Ok(None));
         d.resume();
         assert!(matches!(d.decode(&mut input), Ok(Some(Item::Head(h, _))) if h.method == "GET"));
+    }
+
+    #[test]
+    fn upgrade_stops_after_its_body() {
+        let (items, r, rest) = all_requests(
+            b"GET /ws HTTP/1.1\r\nupgrade: websocket\r\nconnection: keep-alive, Upgrade\r\n\r\n\x81\x00",
+        );
+        assert_eq!((items.len(), r), (2, Ok(())));
+        assert_eq!(&rest[..], b"\x81\x00");
+        let (items, r, rest) = all_requests(
+            b"POST / HTTP/1.1\r\nupgrade: x\r\nconnection: upgrade\r\ncontent-length: 2\r\n\r\nhiGET",
+        );
+        assert_eq!((items.len(), r), (3, Ok(())));
+        assert_eq!(&rest[..], b"GET");
+        // An `upgrade` field that `connection` does not name is not an upgrade request.
+        let (items, r, _) = all_requests(
+            b"GET / HTTP/1.1\r\nupgrade: websocket\r\n\r\nGET / HTTP/1.1\r\n\r\n",
+        );
+        assert_eq!((items.len(), r), (4, Ok(())));
     }
 
     #[test]

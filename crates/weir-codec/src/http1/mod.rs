@@ -146,6 +146,12 @@ impl RequestHead {
     pub fn keep_alive(&self) -> bool {
         keep_alive(self.version, &self.headers)
     }
+
+    /// An HTTP/1.1 upgrade request (RFC 9110 §7.8): an `upgrade` field that a `connection`
+    /// field names. A `101` answer turns the connection into a tunnel.
+    pub fn is_upgrade(&self) -> bool {
+        is_upgrade(self.version, &self.headers)
+    }
 }
 
 /// The head of a response: status line and header section.
@@ -238,21 +244,29 @@ pub enum Item<H> {
 /// `connection` header lists `keep-alive` (and none lists `close`). `connection` values are
 /// comma-separated token lists, compared case-insensitively, across all `connection` fields.
 pub fn keep_alive(version: Version, headers: &[Header]) -> bool {
-    let mut close = false;
-    let mut keep = false;
-    let tokens = headers
-        .iter()
-        .filter(|h| h.name.eq_ignore_ascii_case(b"connection"))
-        .flat_map(|h| h.value.split(|&b| b == b','))
-        .map(head::trim_ows);
-    for token in tokens {
-        close |= token.eq_ignore_ascii_case(b"close");
-        keep |= token.eq_ignore_ascii_case(b"keep-alive");
-    }
+    let close = connection_lists(headers, b"close");
+    let keep = connection_lists(headers, b"keep-alive");
     match version {
         Version::Http11 => !close,
         Version::Http10 => keep && !close,
     }
+}
+
+/// Whether some `connection` field lists `token` (case-insensitive).
+pub fn connection_lists(headers: &[Header], token: &[u8]) -> bool {
+    headers
+        .iter()
+        .filter(|h| h.name.eq_ignore_ascii_case(b"connection"))
+        .flat_map(|h| h.value.split(|&b| b == b','))
+        .map(head::trim_ows)
+        .any(|t| t.eq_ignore_ascii_case(token))
+}
+
+/// See [`RequestHead::is_upgrade`]. HTTP/1.0 has no upgrade mechanism.
+pub fn is_upgrade(version: Version, headers: &[Header]) -> bool {
+    version == Version::Http11
+        && find_header(headers, "upgrade").is_some()
+        && connection_lists(headers, b"upgrade")
 }
 
 #[cfg(test)]

@@ -26,7 +26,7 @@ fn http_options<'js>(ctx: &Ctx<'js>, o: Option<&Object<'js>>, what: &str) -> Res
 }
 
 /// `to()` placeholder, or era A's leading pipeline name.
-fn sub_layout<'js>(
+pub(crate) fn sub_layout<'js>(
     ctx: &Ctx<'js>,
     b: &Rc<Builder>,
     args: &mut &[Value<'js>],
@@ -60,33 +60,7 @@ pub fn serve_http<'js>(ctx: &Ctx<'js>, b: &Rc<Builder>, args: &[Value<'js>]) -> 
         .cloned()
         .unwrap_or_else(|| Value::new_undefined(ctx.clone()));
     let handler: Handler = if let Some(f) = arg.as_function() {
-        let cb = Callback::new(ctx, f.clone());
-        Rc::new(move |cx, msg, reply| {
-            let r2 = reply.clone();
-            let r = cb.call(
-                cx.context(),
-                "serveHTTP()",
-                |ctx| Ok(vec![message_to_js(ctx, &msg)?]),
-                move |ctx, v| {
-                    if let Some(p) = v.as_promise() {
-                        on_settled(ctx, p, "serveHTTP()", move |r| match r {
-                            Ok(events) => events.into_iter().for_each(|e| sched::emit(&r2, e)),
-                            Err(()) => sched::emit(&r2, Event::end(Some(ErrorCode::RuntimeError))),
-                        })?;
-                        return Ok(Vec::new());
-                    }
-                    let mut events = Vec::new();
-                    push_events(ctx, v.clone(), &mut events).map_err(|_| {
-                        format!("serveHTTP(): expected a Message, not {}", type_name(&v))
-                    })?;
-                    Ok(events)
-                },
-            );
-            match r {
-                Ok(events) => events.into_iter().for_each(|e| sched::emit(&reply, e)),
-                Err(()) => sched::emit(&reply, Event::end(Some(ErrorCode::RuntimeError))),
-            }
-        })
+        message_handler(ctx, f, "serveHTTP()", None)
     } else {
         let mut events = Vec::new();
         push_events(ctx, arg, &mut events).map_err(|e| throw(ctx, format!("serveHTTP(): {e}")))?;
@@ -114,6 +88,53 @@ pub fn serve_http<'js>(ctx: &Ctx<'js>, b: &Rc<Builder>, args: &[Value<'js>]) -> 
             options: Rc::new(options),
         }),
     )
+}
+
+/// Wraps a script function `(request) => Message | Promise` as a handler that emits the
+/// answer's events to the reply target. `undefined` answers with `default` if given.
+pub(crate) fn message_handler<'js>(
+    ctx: &Ctx<'js>,
+    f: &rquickjs::Function<'js>,
+    what: &'static str,
+    default: Option<Vec<Event>>,
+) -> Handler {
+    let cb = Callback::new(ctx, f.clone());
+    let default = Rc::new(default);
+    Rc::new(move |cx, msg, reply| {
+        let r2 = reply.clone();
+        let default = default.clone();
+        let r = cb.call(
+            cx.context(),
+            what,
+            |ctx| Ok(vec![message_to_js(ctx, &msg)?]),
+            move |ctx, v| {
+                if let Some(p) = v.as_promise() {
+                    on_settled(ctx, p, what, move |r| match r {
+                        Ok(events) if events.is_empty() && default.is_some() => {
+                            let events = default.as_ref().clone().unwrap_or_default();
+                            events.into_iter().for_each(|e| sched::emit(&r2, e))
+                        }
+                        Ok(events) => events.into_iter().for_each(|e| sched::emit(&r2, e)),
+                        Err(()) => sched::emit(&r2, Event::end(Some(ErrorCode::RuntimeError))),
+                    })?;
+                    return Ok(Vec::new());
+                }
+                if v.is_undefined() {
+                    if let Some(events) = default.as_ref() {
+                        return Ok(events.clone());
+                    }
+                }
+                let mut events = Vec::new();
+                push_events(ctx, v.clone(), &mut events)
+                    .map_err(|_| format!("{what}: expected a Message, not {}", type_name(&v)))?;
+                Ok(events)
+            },
+        );
+        match r {
+            Ok(events) => events.into_iter().for_each(|e| sched::emit(&reply, e)),
+            Err(()) => sched::emit(&reply, Event::end(Some(ErrorCode::RuntimeError))),
+        }
+    })
 }
 
 /// A session key from what the key function returned.

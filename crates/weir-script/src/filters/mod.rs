@@ -4,6 +4,7 @@
 //! methods (`listen`, `task`, `pipeline`, `to`, ...) point into `config.rs`.
 
 pub mod body;
+pub mod compress;
 pub mod event;
 pub mod fork;
 pub mod fork_join;
@@ -15,6 +16,7 @@ pub mod pipe;
 pub mod repeat;
 pub mod swap;
 pub mod throttle;
+pub mod tunnel;
 pub mod wait;
 
 use std::rc::Rc;
@@ -241,6 +243,12 @@ pub static TABLE: &[(&str, Row)] = &[
     row!("serveHTTP", |ctx, b, this, args| http::serve_http(
         ctx, b, &args
     )),
+    row!("acceptHTTPTunnel", |ctx, b, this, args| tunnel::accept(
+        ctx, b, &args
+    )),
+    row!("connectHTTPTunnel", |ctx, b, this, args| tunnel::connect(
+        ctx, b, &args
+    )),
     row!("muxHTTP", |ctx, b, this, args| http::mux_http(
         ctx, b, &args
     )),
@@ -268,6 +276,13 @@ pub static TABLE: &[(&str, Row)] = &[
         "encodeHTTPResponse",
         &args
     )),
+    row!(
+        "compressHTTP",
+        |ctx, b, this, args| compress::compress_http(ctx, b, &args)
+    ),
+    row!("decompressHTTP", |ctx, b, this, args| {
+        compress::decompress_http(ctx, b, &args)
+    }),
     // era C, bodies, splitting, files and processes
     row!("handle", |ctx, b, this, args| event::add(
         ctx,

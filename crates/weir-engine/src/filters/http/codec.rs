@@ -1,7 +1,9 @@
 //! `decodeHTTPRequest`, `decodeHTTPResponse`, `encodeHTTPRequest`, `encodeHTTPResponse`:
 //! the HTTP/1 codec as plain filters (bytes ⇄ messages), without connection handling.
 //!
-//! A decoding error ends the stream with `StreamEnd('ProtocolError')`.
+//! A decoding error ends the stream with `StreamEnd('ProtocolError')`. After a CONNECT or
+//! upgrade request, or a 101 / 2xx-to-CONNECT response, the decoder stops and the bytes
+//! that follow pass through as plain Data (the tunnel).
 
 use std::rc::Rc;
 
@@ -53,20 +55,14 @@ impl Filter for DecodeFilter {
                 let r = decode_requests(dec, &d, &mut |item| match item {
                     Decoded::Request(e, _) | Decoded::Event(e) => cx.output(e),
                 });
-                if r.is_err() {
-                    *failed = true;
-                    cx.output(Event::end(Some(ErrorCode::ProtocolError)));
-                }
+                pass_tunnel(cx, r, failed);
             }
             (DecodeFilter::Response(dec, failed), Event::Data(d)) => {
                 // With no request to pair with, every response is taken as a GET's.
                 let r = decode_responses(dec, &d, &mut |e| {
                     cx.output(e);
                 });
-                if r.is_err() {
-                    *failed = true;
-                    cx.output(Event::end(Some(ErrorCode::ProtocolError)));
-                }
+                pass_tunnel(cx, r, failed);
             }
             (DecodeFilter::Response(dec, _), Event::StreamEnd(end)) => {
                 if let Ok(Some(item)) = dec.finish() {
@@ -76,6 +72,18 @@ impl Filter for DecodeFilter {
             }
             (_, Event::StreamEnd(end)) => cx.output(Event::StreamEnd(end)),
             _ => {}
+        }
+    }
+}
+
+/// Outputs the tunnel bytes a decoder left, or ends the stream on a decoding error.
+fn pass_tunnel(cx: &FilterCx, r: Result<Data, weir_codec::http1::Error>, failed: &mut bool) {
+    match r {
+        Ok(left) if !left.is_empty() => cx.output(Event::Data(left)),
+        Ok(_) => {}
+        Err(_) => {
+            *failed = true;
+            cx.output(Event::end(Some(ErrorCode::ProtocolError)));
         }
     }
 }
@@ -111,6 +119,7 @@ impl Filter for EncodeFilter {
         let how = EncodeFor {
             head_request: false,
             keep_alive: true,
+            connect: false,
         };
         let mut out = Data::new();
         match evt {

@@ -5,6 +5,11 @@
 //! written in request order, so pipelined requests are answered in order even when later
 //! ones finish first. Bad requests get 400/414/431 and the connection closes.
 //!
+//! Tunnels: after a CONNECT or upgrade request, no more requests are decoded; the bytes that
+//! follow are held until its response. A 2xx to CONNECT or a 101 to an upgrade, once written,
+//! turns the connection into a tunnel: input bytes go to that request's sub-pipeline as Data,
+//! its Data comes back out as raw bytes. Any other answer resumes decoding of the held bytes.
+//!
 //! Consumes: Data (request bytes), StreamEnd. Emits: Data (response bytes), StreamEnd when
 //! the connection should close.
 
@@ -15,7 +20,7 @@ use bytes::BytesMut;
 use weir_codec::http1::RequestDecoder;
 
 use super::{decode_requests, Decoded, HttpOptions, RequestInfo};
-use crate::event::{Event, MessageReader};
+use crate::event::{ErrorCode, Event, MessageReader};
 use crate::http::{
     status_for_error, status_head, write_response, EncodeFor, Framing, MessageEncoder,
 };
@@ -56,6 +61,9 @@ impl FilterFactory for DemuxHttp {
             closed: false,
             broken: false,
             force_close: false,
+            held: Data::new(),
+            opening: false,
+            tunnel: None,
         })
     }
     fn subs(&self) -> Vec<Rc<LayoutRef>> {
@@ -94,11 +102,23 @@ struct DemuxFilter {
     broken: bool,
     /// A response was cut short: close once it is out.
     force_close: bool,
+    /// Bytes after a CONNECT / upgrade request, held until its answer is known.
+    held: Data,
+    /// The response being written opens a tunnel.
+    opening: bool,
+    /// The slot whose sub-pipeline the connection is tunnelled to.
+    tunnel: Option<usize>,
 }
 
 impl DemuxFilter {
     fn slot_mut(&mut self, key: usize) -> Option<&mut Slot> {
         self.slots.iter_mut().find(|s| s.key == key)
+    }
+
+    /// The sub-pipeline of the open tunnel.
+    fn tunnel_sub(&mut self) -> Option<Rc<Pipeline>> {
+        let key = self.tunnel?;
+        self.slot_mut(key).and_then(|s| s.sub.clone())
     }
 
     fn on_request_event(&mut self, cx: &FilterCx, evt: Event) {
@@ -183,6 +203,7 @@ impl DemuxFilter {
                 keep_alive: false,
                 head_request: false,
                 connect: false,
+                upgrade: false,
             },
             sub: None,
             reader: None,
@@ -195,13 +216,28 @@ impl DemuxFilter {
 
     /// Writes out what the front slots have, in order.
     fn flush(&mut self, cx: &FilterCx) {
+        let mut replay = None;
         while let Some(front) = self.slots.front_mut() {
             let events = std::mem::take(&mut front.waiting);
+            if self.tunnel == Some(front.key) {
+                for evt in events {
+                    match evt {
+                        Event::Data(d) => cx.output(Event::Data(d)),
+                        Event::StreamEnd(_) => {
+                            self.close(cx);
+                            return;
+                        }
+                        _ => {}
+                    }
+                }
+                return;
+            }
             front.started |= !events.is_empty();
             let info = front.info;
             let mut out = Data::new();
             let mut complete = false;
-            for evt in events {
+            let mut events = events.into_iter();
+            for evt in events.by_ref() {
                 if self.encode(evt, info, &mut out) {
                     complete = true;
                     break;
@@ -213,14 +249,64 @@ impl DemuxFilter {
             if !complete {
                 break;
             }
+            if std::mem::take(&mut self.opening) {
+                if let Some(front) = self.slots.front_mut() {
+                    if let Some(sub) = front.sub.clone() {
+                        // The tunnel is open: what the client sent after the request, and
+                        // what the sub-pipeline sent after its response, flow raw.
+                        self.tunnel = Some(front.key);
+                        front.waiting = events.collect();
+                        let held = std::mem::take(&mut self.held);
+                        if !held.is_empty() {
+                            sched::emit(&sub.input(), Event::Data(held));
+                        }
+                        if self.input_ended {
+                            sched::emit(&sub.input(), Event::end(None));
+                        }
+                        continue;
+                    }
+                }
+                // serveHTTP accepted a tunnel it cannot carry: end the connection.
+                self.force_close = true;
+            }
             self.slots.pop_front();
             if !info.keep_alive || self.force_close {
                 self.close(cx);
                 return;
             }
+            if (info.connect || info.upgrade) && self.decoder.is_tunnel() {
+                // Refused: what the client sent meanwhile is read as requests again.
+                self.decoder.resume();
+                replay = Some(std::mem::take(&mut self.held));
+                break;
+            }
+        }
+        if let Some(held) = replay {
+            if !held.is_empty() {
+                self.on_data(cx, held);
+            }
         }
         if self.slots.is_empty() && (self.input_ended || self.broken) {
             self.close(cx);
+        }
+    }
+
+    /// Decodes request bytes.
+    fn on_data(&mut self, cx: &FilterCx, data: Data) {
+        let mut items = Vec::new();
+        let result = decode_requests(&mut self.decoder, &data, &mut |d| items.push(d));
+        for item in items {
+            match item {
+                Decoded::Request(start, info) => self.start_request(cx, start, info),
+                Decoded::Event(e) => self.on_request_event(cx, e),
+            }
+        }
+        match result {
+            Ok(left) => self.held.push(left),
+            Err(e) => {
+                tracing::debug!("[http] bad request: {e}");
+                self.bad_request(cx, e.status());
+            }
         }
     }
 
@@ -229,9 +315,15 @@ impl DemuxFilter {
         let how = EncodeFor {
             head_request: info.head_request,
             keep_alive: info.keep_alive,
+            connect: info.connect,
         };
         match evt {
             Event::MessageStart(m) => {
+                if info.connect || info.upgrade {
+                    let status = crate::http::response_of(&m.head).status;
+                    self.opening = (info.connect && (200..300).contains(&status))
+                        || (info.upgrade && status == 101);
+                }
                 self.encoder.start(m.head);
                 false
             }
@@ -286,24 +378,25 @@ impl Filter for DemuxFilter {
         }
         match evt {
             Event::Data(data) => {
-                if self.broken {
-                    return;
-                }
-                let mut items = Vec::new();
-                let result = decode_requests(&mut self.decoder, &data, &mut |d| items.push(d));
-                for item in items {
-                    match item {
-                        Decoded::Request(start, info) => self.start_request(cx, start, info),
-                        Decoded::Event(e) => self.on_request_event(cx, e),
+                if let Some(sub) = self.tunnel_sub() {
+                    sched::emit(&sub.input(), Event::Data(data));
+                } else if self.decoder.is_tunnel() {
+                    self.held.push(data);
+                    if self.held.len() > super::MAX_HELD {
+                        tracing::debug!("[http] too much data before a tunnel was answered");
+                        self.closed = true;
+                        cx.output(Event::end(Some(ErrorCode::BufferOverflow)));
                     }
-                }
-                if let Err(e) = result {
-                    tracing::debug!("[http] bad request: {e}");
-                    self.bad_request(cx, e.status());
+                } else if !self.broken {
+                    self.on_data(cx, data);
                 }
             }
             Event::StreamEnd(end) => {
                 self.input_ended = true;
+                if let Some(sub) = self.tunnel_sub() {
+                    sched::emit(&sub.input(), Event::StreamEnd(end));
+                    return;
+                }
                 if let Some(key) = self.receiving.take() {
                     // The client went away in the middle of a request.
                     if let Some(sub) = self.slot_mut(key).and_then(|s| s.sub.clone()) {
@@ -325,7 +418,8 @@ impl Filter for DemuxFilter {
         let Some(slot) = self.slot_mut(key) else {
             return;
         };
-        if slot.done {
+        // A CONNECT / upgrade answer may be followed by tunnel bytes.
+        if slot.done && !(slot.info.connect || slot.info.upgrade) {
             return;
         }
         if matches!(evt, Event::MessageEnd(_) | Event::StreamEnd(_)) {

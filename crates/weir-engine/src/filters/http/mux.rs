@@ -8,8 +8,13 @@
 //! session fails, each request still waiting gets a response made from the error (502, or
 //! 504 for timeouts) — or, if its response had already started, a `StreamEnd`.
 //!
-//! Consumes: whole request messages. Emits: response messages, then `StreamEnd` once the
-//! input has ended and every response is out.
+//! Tunnels: a CONNECT or upgrade request takes its session out of the pool. Data that
+//! follows the request in the stream is held until the answer; a 2xx to CONNECT or a 101
+//! opens the tunnel (held and later Data go upstream raw, upstream bytes come back as Data
+//! after the response, the upstream's end ends the stream); any other answer drops it.
+//!
+//! Consumes: whole request messages (then Data, in a tunnel). Emits: response messages,
+//! then `StreamEnd` once the input has ended and every response is out.
 
 use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, VecDeque};
@@ -107,6 +112,7 @@ impl FilterFactory for MuxHttp {
             pool: self.pool.clone(),
             request: Vec::new(),
             session: None,
+            tunnel: None,
             pending: 0,
             input_ended: false,
             ended: false,
@@ -126,6 +132,8 @@ struct MuxFilter {
     request: Vec<Event>,
     /// The session of the last request, kept until its response is in.
     session: Option<Rc<Session>>,
+    /// The session carrying this stream's tunnel (CONNECT or upgrade request sent).
+    tunnel: Option<Rc<Session>>,
     /// Responses still to come.
     pending: usize,
     input_ended: bool,
@@ -165,9 +173,19 @@ impl MuxFilter {
             return;
         };
         self.pending += 1;
+        let tunnel = match events.first() {
+            Some(Event::MessageStart(m)) => {
+                request_of(&m.head).is_some_and(|h| h.method == "CONNECT" || h.is_upgrade())
+            }
+            _ => false,
+        };
         match self.session(cx, key) {
             Some(s) => {
-                s.send(events, self.reply_target(cx));
+                s.send(events, self.reply_target(cx), tunnel);
+                if tunnel {
+                    s.retire();
+                    self.tunnel = Some(s.clone());
+                }
                 self.session = Some(s);
             }
             None => reply_error(&self.reply_target(cx), ErrorCode::RuntimeError),
@@ -179,6 +197,10 @@ impl MuxFilter {
     }
 
     fn maybe_end(&mut self, cx: &FilterCx) {
+        // An open (or opening) tunnel ends when the upstream does.
+        if self.tunnel.as_ref().is_some_and(|s| s.tunnel_alive()) {
+            return;
+        }
         if self.input_ended && self.pending == 0 && !self.ended {
             self.ended = true;
             cx.output(Event::end(None));
@@ -196,6 +218,8 @@ impl Filter for MuxFilter {
             Event::Data(_) => {
                 if !self.request.is_empty() {
                     self.request.push(evt);
+                } else if let Some(s) = &self.tunnel {
+                    s.tunnel_input(evt);
                 }
             }
             Event::MessageEnd(_) => {
@@ -207,6 +231,9 @@ impl Filter for MuxFilter {
             Event::StreamEnd(_) => {
                 self.input_ended = true;
                 self.request.clear();
+                if let Some(s) = &self.tunnel {
+                    s.tunnel_input(evt);
+                }
                 self.maybe_end(cx);
             }
         }
@@ -245,6 +272,19 @@ fn reply_error(target: &Target, code: ErrorCode) {
 struct Waiter {
     reply: Target,
     started: bool,
+    /// Answers a CONNECT / upgrade request.
+    tunnel: bool,
+}
+
+/// A session's tunnel, from the CONNECT / upgrade request on.
+enum Tunnel {
+    None,
+    /// Waiting for the answer: the stream's Data so far, and whether its input has ended.
+    Pending(Data, bool),
+    /// Open: upstream bytes go to this stream.
+    Open(Target),
+    /// Refused, or ended.
+    Closed,
 }
 
 /// One upstream session: a sub-pipeline, the requests written to it and the responses due.
@@ -265,6 +305,7 @@ struct Session {
     timer: Cell<bool>,
     /// Skipping an interim (1xx) response.
     interim: Cell<bool>,
+    tunnel: RefCell<Tunnel>,
 }
 
 impl Session {
@@ -289,6 +330,7 @@ impl Session {
             idle_since: Cell::new(Instant::now()),
             timer: Cell::new(false),
             interim: Cell::new(false),
+            tunnel: RefCell::new(Tunnel::None),
         });
         SESSIONS.with(|s| {
             let mut s = s.borrow_mut();
@@ -302,14 +344,20 @@ impl Session {
         session
     }
 
-    fn send(self: &Rc<Self>, events: Vec<Event>, reply: Target) {
-        let head_request = match events.first() {
-            Some(Event::MessageStart(m)) => request_of(&m.head).is_some_and(|h| h.method == "HEAD"),
-            _ => false,
+    fn send(self: &Rc<Self>, events: Vec<Event>, reply: Target, tunnel: bool) {
+        let method = match events.first() {
+            Some(Event::MessageStart(m)) => request_of(&m.head).map(|h| h.method),
+            _ => None,
         };
+        let head_request = method.as_deref() == Some("HEAD");
+        let connect = method.as_deref() == Some("CONNECT");
+        if tunnel {
+            *self.tunnel.borrow_mut() = Tunnel::Pending(Data::new(), false);
+        }
         let how = EncodeFor {
             head_request: false,
             keep_alive: true,
+            connect: false,
         };
         let mut out = Data::new();
         {
@@ -325,11 +373,12 @@ impl Session {
         }
         self.decoder.borrow_mut().expect(ResponseFor {
             head_request,
-            connect: false,
+            connect,
         });
         self.waiters.borrow_mut().push_back(Waiter {
             reply,
             started: false,
+            tunnel,
         });
         self.sent.set(self.sent.get() + 1);
         if self
@@ -387,19 +436,26 @@ impl Session {
             return;
         }
         let end = matches!(evt, Event::MessageEnd(_));
-        let target = {
+        let (target, tunnel) = {
             let mut waiters = self.waiters.borrow_mut();
             let Some(front) = waiters.front_mut() else {
                 return;
             };
             front.started = true;
             let t = front.reply.clone();
+            let tunnel = front.tunnel;
             if end {
                 waiters.pop_front();
             }
-            t
+            (t, tunnel)
         };
         sched::emit(&target, evt);
+        if end && tunnel {
+            self.settle_tunnel(target);
+            if matches!(*self.tunnel.borrow(), Tunnel::Open(_)) {
+                return;
+            }
+        }
         if end && self.waiters.borrow().is_empty() {
             if self.retired.get() {
                 self.shut();
@@ -409,6 +465,71 @@ impl Session {
                 self.idle_timer();
             }
         }
+    }
+
+    /// The answer to the tunnel request is complete: open the tunnel if the decoder has
+    /// switched to raw bytes (101, 2xx to CONNECT), else drop what was held.
+    fn settle_tunnel(self: &Rc<Self>, target: Target) {
+        let open = self.decoder.borrow().is_tunnel();
+        let was = std::mem::replace(
+            &mut *self.tunnel.borrow_mut(),
+            if open {
+                Tunnel::Open(target)
+            } else {
+                Tunnel::Closed
+            },
+        );
+        if !open {
+            return;
+        }
+        if let Tunnel::Pending(held, ended) = was {
+            let pipeline = self.pipeline.borrow().clone();
+            if let Some(p) = pipeline {
+                if !held.is_empty() {
+                    sched::emit(&p.input(), Event::Data(held));
+                }
+                if ended {
+                    sched::emit(&p.input(), Event::end(None));
+                }
+            }
+        }
+    }
+
+    /// Data or the end of the stream that sent the tunnel request.
+    fn tunnel_input(self: &Rc<Self>, evt: Event) {
+        let overflow = match &mut *self.tunnel.borrow_mut() {
+            Tunnel::Pending(held, ended) => match evt {
+                Event::Data(d) => {
+                    held.push(d);
+                    held.len() > super::MAX_HELD
+                }
+                Event::StreamEnd(_) => {
+                    *ended = true;
+                    false
+                }
+                _ => false,
+            },
+            Tunnel::Open(_) => {
+                if let Some(p) = self.pipeline.borrow().as_ref() {
+                    sched::emit(&p.input(), evt);
+                }
+                false
+            }
+            Tunnel::None | Tunnel::Closed => false,
+        };
+        if overflow {
+            // The client did not wait for the answer: the tunnel cannot be carried.
+            tracing::debug!("[http] too much data before a tunnel was answered");
+            self.fail(Some(ErrorCode::BufferOverflow));
+        }
+    }
+
+    /// The tunnel is waiting for its answer or open.
+    fn tunnel_alive(&self) -> bool {
+        matches!(
+            *self.tunnel.borrow(),
+            Tunnel::Pending(..) | Tunnel::Open(_)
+        )
     }
 
     /// Closes the session once it has been idle for `max_idle`. One task per session, started
@@ -439,7 +560,7 @@ impl Session {
     }
 
     fn close_idle(self: &Rc<Self>) {
-        if self.waiters.borrow().is_empty() && !self.closed.get() {
+        if self.waiters.borrow().is_empty() && !self.closed.get() && !self.tunnel_alive() {
             self.closed.set(true);
             self.retire();
             self.shut();
@@ -450,6 +571,10 @@ impl Session {
         self.closed.set(true);
         self.retire();
         self.pipeline.borrow_mut().take();
+        let tunnel = std::mem::replace(&mut *self.tunnel.borrow_mut(), Tunnel::Closed);
+        if let Tunnel::Open(target) = tunnel {
+            sched::emit(&target, Event::end(code));
+        }
         let waiters: Vec<Waiter> = self.waiters.borrow_mut().drain(..).collect();
         for w in waiters {
             if w.started {
@@ -481,15 +606,27 @@ impl Session {
     fn on_output(self: &Rc<Self>, evt: Event) {
         match evt {
             Event::Data(d) => {
+                if let Tunnel::Open(target) = &*self.tunnel.borrow() {
+                    sched::emit(target, Event::Data(d));
+                    return;
+                }
                 let mut events = Vec::new();
                 let r =
                     decode_responses(&mut self.decoder.borrow_mut(), &d, &mut |e| events.push(e));
                 for e in events {
                     self.deliver(e);
                 }
-                if let Err(e) = r {
-                    tracing::debug!("[http] bad response from upstream: {e}");
-                    self.fail(Some(ErrorCode::ProtocolError));
+                match r {
+                    Ok(left) if !left.is_empty() => {
+                        if let Tunnel::Open(target) = &*self.tunnel.borrow() {
+                            sched::emit(target, Event::Data(left));
+                        }
+                    }
+                    Ok(_) => {}
+                    Err(e) => {
+                        tracing::debug!("[http] bad response from upstream: {e}");
+                        self.fail(Some(ErrorCode::ProtocolError));
+                    }
                 }
             }
             Event::StreamEnd(end) => {

@@ -1,0 +1,268 @@
+use bytes::Bytes;
+
+use super::gzip::header_len;
+use super::*;
+
+fn sample(n: usize) -> Vec<u8> {
+    // Text-like and compressible, but not trivially so.
+    (0..n)
+        .map(|i| b"the quick brown fox jumps over the lazy dog 0123456789\n"[(i * 7 + i / 13) % 55])
+        .collect()
+}
+
+fn encode_split(method: Method, input: &[u8], split: usize) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut e = Encoder::new(method, Level::Default);
+    let mut emit = |b: Bytes| out.extend_from_slice(&b);
+    e.encode(&input[..split], &mut emit);
+    e.encode(&input[split..], &mut emit);
+    e.finish(&mut emit);
+    out
+}
+
+fn decode_split(method: Method, input: &[u8], splits: &[usize]) -> Result<Vec<u8>, Error> {
+    let mut out = Vec::new();
+    let mut d = Decoder::new(method);
+    let mut emit = |b: Bytes| {
+        assert!(!b.is_empty() && b.len() <= CHUNK);
+        out.extend_from_slice(&b);
+    };
+    let mut at = 0;
+    for &s in splits {
+        d.decode(&input[at..s], &mut emit)?;
+        at = s;
+    }
+    d.decode(&input[at..], &mut emit)?;
+    d.finish(&mut emit)?;
+    Ok(out)
+}
+
+fn decode_all(method: Method, input: &[u8]) -> Result<Vec<u8>, Error> {
+    decode_split(method, input, &[])
+}
+
+const METHODS: [Method; 3] = [Method::Gzip, Method::Deflate, Method::Brotli];
+
+#[test]
+fn round_trip_every_split_point() {
+    for method in METHODS {
+        for n in [0, 1, 2, 7, 100] {
+            let plain = sample(n);
+            let reference = encode_split(method, &plain, 0);
+            for split in 0..=n {
+                let packed = encode_split(method, &plain, split);
+                assert_eq!(decode_all(method, &packed).as_deref(), Ok(&plain[..]));
+            }
+            for split in 0..=reference.len() {
+                assert_eq!(
+                    decode_split(method, &reference, &[split]).as_deref(),
+                    Ok(&plain[..]),
+                    "{method:?} n={n} split={split}"
+                );
+            }
+            // Byte by byte.
+            let splits: Vec<usize> = (1..reference.len()).collect();
+            assert_eq!(
+                decode_split(method, &reference, &splits).as_deref(),
+                Ok(&plain[..])
+            );
+        }
+    }
+}
+
+#[test]
+fn every_proper_prefix_is_truncated() {
+    for method in METHODS {
+        let packed = encode_split(method, &sample(100), 50);
+        assert_eq!(
+            decode_all(method, &[]),
+            Ok(Vec::new()),
+            "empty body is fine"
+        );
+        for end in 1..packed.len() {
+            assert_eq!(
+                decode_all(method, &packed[..end]),
+                Err(Error::Truncated),
+                "{method:?} prefix {end}"
+            );
+        }
+    }
+}
+
+#[test]
+fn large_bodies_come_out_in_bounded_pieces() {
+    let plain = vec![b'a'; 5 * CHUNK + 123];
+    for method in METHODS {
+        let packed = encode_split(method, &plain, 3 * CHUNK);
+        assert!(packed.len() < plain.len() / 20, "{method:?} compresses");
+        assert_eq!(decode_all(method, &packed).as_deref(), Ok(&plain[..]));
+    }
+}
+
+#[test]
+fn gzip_matches_the_reference_implementation() {
+    use std::io::{Read, Write};
+    let plain = sample(3000);
+    // Ours → flate2's reader.
+    let ours = encode_split(Method::Gzip, &plain, 1000);
+    let mut back = Vec::new();
+    flate2::read::GzDecoder::new(&ours[..])
+        .read_to_end(&mut back)
+        .expect("valid gzip");
+    assert_eq!(back, plain);
+    // flate2's writer (with a file name in the header) → ours.
+    let mut w = flate2::GzBuilder::new()
+        .filename("x.txt")
+        .comment("hello")
+        .extra(vec![1, 2, 3])
+        .write(Vec::new(), flate2::Compression::best());
+    w.write_all(&plain).expect("write to Vec");
+    let theirs = w.finish().expect("finish into Vec");
+    for split in [1, 5, 10, 12, 17, 20, 26, 40] {
+        assert_eq!(
+            decode_split(Method::Gzip, &theirs, &[split]).as_deref(),
+            Ok(&plain[..])
+        );
+    }
+}
+
+#[test]
+fn gzip_header_parsing_is_prefix_safe() {
+    let mut h = vec![0x1f, 0x8b, 8, FLAGS, 0, 0, 0, 0, 0, 3];
+    const FLAGS: u8 = 0x02 | 0x04 | 0x08 | 0x10;
+    h.extend_from_slice(&[2, 0, b'x', b'y']); // extra
+    h.extend_from_slice(b"name\0comment\0");
+    h.extend_from_slice(&[0xaa, 0xbb]); // header CRC
+    for end in 0..h.len() {
+        assert_eq!(header_len(&h[..end]), Ok(None), "prefix {end}");
+    }
+    assert_eq!(header_len(&h), Ok(Some(h.len())));
+    assert_eq!(header_len(&[0x1f, 0x8c]), Err(Error::GzipHeader));
+    assert_eq!(header_len(&[0x1f, 0x8b, 7]), Err(Error::GzipHeader));
+    assert_eq!(header_len(&[0x1f, 0x8b, 8, 0x20]), Err(Error::GzipHeader));
+}
+
+#[test]
+fn gzip_members_follow_each_other_and_garbage_is_ignored() {
+    let a = encode_split(Method::Gzip, b"hello, ", 3);
+    let b = encode_split(Method::Gzip, b"world", 0);
+    let both = [a.clone(), b].concat();
+    for split in 0..=both.len() {
+        assert_eq!(
+            decode_split(Method::Gzip, &both, &[split]).as_deref(),
+            Ok(&b"hello, world"[..])
+        );
+    }
+    let padded = [a, vec![0, 0, 0]].concat();
+    assert_eq!(
+        decode_all(Method::Gzip, &padded).as_deref(),
+        Ok(&b"hello, "[..])
+    );
+}
+
+#[test]
+fn corrupt_input_is_an_error_not_a_panic() {
+    let packed = encode_split(Method::Gzip, &sample(500), 0);
+    // Not gzip at all.
+    assert_eq!(
+        decode_all(Method::Gzip, b"this is not gzip"),
+        Err(Error::GzipHeader)
+    );
+    // A flipped byte in the trailer's CRC.
+    let mut bad = packed.clone();
+    let n = bad.len();
+    bad[n - 6] ^= 0xff;
+    assert_eq!(decode_all(Method::Gzip, &bad), Err(Error::Checksum));
+    // A flipped length.
+    let mut bad = packed.clone();
+    bad[n - 1] ^= 0x01;
+    assert_eq!(decode_all(Method::Gzip, &bad), Err(Error::Length));
+    // Garbage in the middle of the deflate stream: some error, never a panic, and the
+    // decoder stays failed.
+    for i in 10..packed.len() {
+        let mut bad = packed.clone();
+        bad[i] = bad[i].wrapping_add(0x55);
+        let mut d = Decoder::new(Method::Gzip);
+        let first = d
+            .decode(&bad, &mut |_| {})
+            .and_then(|_| d.finish(&mut |_| {}));
+        if let Err(e) = first {
+            assert_eq!(d.decode(b"more", &mut |_| {}), Err(e));
+        }
+    }
+    for method in [Method::Deflate, Method::Brotli] {
+        let packed = encode_split(method, &sample(500), 0);
+        for i in 0..packed.len() {
+            let mut bad = packed.clone();
+            bad[i] ^= 0xa5;
+            let _ = decode_all(method, &bad); // must not panic
+        }
+        assert!(decode_all(method, &[0xff; 64]).is_err());
+    }
+}
+
+#[test]
+fn deflate_accepts_zlib_and_raw() {
+    let plain = sample(777);
+    let mut raw = Vec::new();
+    let mut z = flate2::Compress::new(flate2::Compression::default(), false);
+    let mut buf = Vec::with_capacity(4096);
+    z.compress_vec(&plain, &mut buf, flate2::FlushCompress::Finish)
+        .expect("compress into Vec");
+    raw.extend_from_slice(&buf);
+    assert!(!is_zlib_header(raw[0], raw[1]));
+    for split in 0..=raw.len() {
+        assert_eq!(
+            decode_split(Method::Deflate, &raw, &[split]).as_deref(),
+            Ok(&plain[..])
+        );
+    }
+    let zlib = encode_split(Method::Deflate, &plain, 100);
+    assert!(is_zlib_header(zlib[0], zlib[1]));
+    // A wrong Adler-32 in the zlib trailer is caught.
+    let mut bad = zlib.clone();
+    let n = bad.len();
+    bad[n - 1] ^= 1;
+    assert!(decode_all(Method::Deflate, &bad).is_err());
+}
+
+#[test]
+fn brotli_matches_the_reference_implementation() {
+    let plain = sample(4000);
+    let ours = encode_split(Method::Brotli, &plain, 2000);
+    let mut back = Vec::new();
+    brotli::BrotliDecompress(&mut &ours[..], &mut back).expect("valid brotli");
+    assert_eq!(back, plain);
+    let mut theirs = Vec::new();
+    let params = brotli::enc::BrotliEncoderParams::default();
+    brotli::BrotliCompress(&mut &plain[..], &mut theirs, &params).expect("compress");
+    assert_eq!(
+        decode_all(Method::Brotli, &theirs).as_deref(),
+        Ok(&plain[..])
+    );
+}
+
+#[test]
+fn levels_and_tokens() {
+    let plain = sample(20000);
+    for method in METHODS {
+        let mut sizes = Vec::new();
+        for level in [Level::None, Level::Speed, Level::Default, Level::Best] {
+            let mut out = Vec::new();
+            let mut e = Encoder::new(method, level);
+            e.encode(&plain, &mut |b| out.extend_from_slice(&b));
+            e.finish(&mut |b| out.extend_from_slice(&b));
+            assert_eq!(decode_all(method, &out).as_deref(), Ok(&plain[..]));
+            sizes.push(out.len());
+        }
+        assert!(sizes[0] > sizes[3], "{method:?}: {sizes:?}");
+        assert_eq!(
+            Method::from_content_encoding(method.token().as_bytes()),
+            Some(method)
+        );
+    }
+    assert_eq!(Method::from_content_encoding(b" GZip "), Some(Method::Gzip));
+    assert_eq!(Method::from_content_encoding(b"x-gzip"), Some(Method::Gzip));
+    assert_eq!(Method::from_content_encoding(b"gzip, br"), None);
+    assert_eq!(Method::from_content_encoding(b"identity"), None);
+}
