@@ -7,6 +7,7 @@
 pub mod connect;
 pub mod exec;
 pub mod listener;
+pub mod post;
 pub mod writer;
 
 pub use connect::{Connect, ConnectOptions, ConnectTarget};

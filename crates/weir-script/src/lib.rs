@@ -25,6 +25,12 @@ use module::{Program, Slots, TaskWhen};
 
 pub use js::current_stream;
 
+/// Waits (a few seconds at most) until the lines queued for `logging` files are written;
+/// call before the process exits.
+pub fn flush_logs() {
+    api::logging::flush_files(api::logging::EXIT_FLUSH_LIMIT);
+}
+
 pub(crate) fn data_truthy(v: &Value<'_>) -> bool {
     api::data::truthy(v)
 }

@@ -270,6 +270,7 @@ fn run(config: WorkerConfig, threads: usize, no_graph: bool) -> ExitCode {
         running.fetch_sub(1, Ordering::SeqCst);
     }
     let code = EXIT_CODE.load(Ordering::SeqCst);
+    weir_script::flush_logs();
     // Worker threads keep their JS heaps to the end; leave without tearing them down.
     std::process::exit(code);
 }

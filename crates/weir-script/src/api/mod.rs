@@ -7,6 +7,7 @@ pub mod data;
 pub mod hub;
 pub mod json;
 pub mod layout;
+pub mod logging;
 pub mod netmask;
 pub mod os;
 pub mod pipy;
@@ -24,6 +25,7 @@ pub fn install_all(ctx: &Ctx<'_>) -> Result<()> {
     crypto::install(ctx)?;
     json::install(ctx)?;
     layout::install(ctx)?;
+    logging::install(ctx)?;
     hub::install(ctx)?;
     netmask::install(ctx)?;
     os::install(ctx)?;
