@@ -211,7 +211,7 @@ impl Filter for UseListFilter {
             return;
         }
         let k = key / 2;
-        if key % 2 == 0 {
+        if key.is_multiple_of(2) {
             self.go_up(cx, k + 1, evt);
         } else {
             self.go_down(cx, k, evt);
