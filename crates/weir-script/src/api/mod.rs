@@ -4,6 +4,7 @@
 pub mod algo;
 pub mod crypto;
 pub mod data;
+pub mod http;
 pub mod hub;
 pub mod json;
 pub mod layout;
@@ -23,6 +24,7 @@ use rquickjs::{Ctx, Result};
 pub fn install_all(ctx: &Ctx<'_>) -> Result<()> {
     algo::install(ctx)?;
     crypto::install(ctx)?;
+    http::install(ctx)?;
     json::install(ctx)?;
     layout::install(ctx)?;
     logging::install(ctx)?;
