@@ -4,7 +4,7 @@
 use bytes::Bytes;
 use flate2::Decompress;
 
-use super::{inflate_into, Error};
+use super::{inflate_into, Error, Output};
 
 /// A header longer than this (a huge name or comment field) is refused.
 const MAX_HEADER: usize = 64 * 1024;
@@ -89,7 +89,7 @@ impl GzipDecoder {
     pub(crate) fn decode(
         &mut self,
         mut input: &[u8],
-        out: &mut Vec<u8>,
+        out: &mut Output,
         emit: &mut dyn FnMut(Bytes),
     ) -> Result<(), Error> {
         while !input.is_empty() {

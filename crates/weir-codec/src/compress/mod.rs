@@ -14,8 +14,14 @@
 //!
 //! An empty input is a valid empty body for every decoder (a `HEAD` or `304` answer keeps
 //! its `content-encoding` but has no bytes). After an error a decoder stays failed.
+//!
+//! A few hundred compressed bytes can stand for gigabytes (a "decompression bomb"), so a
+//! decoder given [`Limits`] counts every piece as the codec produces it and fails with
+//! [`Error::TooLarge`] or [`Error::TooExpanded`] the moment a limit is passed: it never
+//! produces more than the limit, however much one input chunk would expand to.
 
 mod gzip;
+mod limits;
 #[cfg(test)]
 mod tests;
 
@@ -23,6 +29,8 @@ use bytes::Bytes;
 use flate2::{Compress, Compression, Decompress, FlushCompress, FlushDecompress, Status};
 
 use gzip::GzipDecoder;
+use limits::Output;
+pub use limits::{Limits, RATIO_GRACE};
 
 /// The most bytes handed out in one piece.
 pub const CHUNK: usize = 16 * 1024;
@@ -123,6 +131,21 @@ pub enum Error {
     /// The input ended inside a compressed stream.
     #[error("compressed data ends early")]
     Truncated,
+    /// The decoded body grew past [`Limits::max_size`] bytes (the limit).
+    #[error("the decoded body exceeds the limit of {0} bytes")]
+    TooLarge(u64),
+    /// The decoded body grew past [`Limits::max_ratio`] (given) times the compressed bytes
+    /// received so far.
+    #[error("the decoded body expands more than {0} times its compressed size")]
+    TooExpanded(u64),
+}
+
+impl Error {
+    /// Whether this is a limit being reached ([`Error::TooLarge`], [`Error::TooExpanded`])
+    /// rather than bad data.
+    pub fn is_limit(&self) -> bool {
+        matches!(self, Error::TooLarge(_) | Error::TooExpanded(_))
+    }
 }
 
 /// Hands out `out` when it holds at least `min` bytes, leaving a fresh buffer behind.
@@ -277,7 +300,7 @@ fn deflate_into(
 /// A streaming decompressor for one body.
 pub struct Decoder {
     inner: DecInner,
-    out: Vec<u8>,
+    out: Output,
     failed: Option<Error>,
 }
 
@@ -288,8 +311,14 @@ enum DecInner {
 }
 
 impl Decoder {
-    /// A decompressor for bodies in `method`.
+    /// A decompressor for bodies in `method`, without limits (for trusted input, such as
+    /// files shipped with the program).
     pub fn new(method: Method) -> Decoder {
+        Decoder::with_limits(method, Limits::NONE)
+    }
+
+    /// A decompressor for bodies in `method` that fails once the output passes `limits`.
+    pub fn with_limits(method: Method, limits: Limits) -> Decoder {
         let inner = match method {
             Method::Gzip => DecInner::Gzip(GzipDecoder::new()),
             Method::Deflate => DecInner::Deflate(DeflateDecoder::Sniffing([0; 2], 0)),
@@ -297,9 +326,14 @@ impl Decoder {
         };
         Decoder {
             inner,
-            out: Vec::with_capacity(CHUNK),
+            out: Output::new(limits),
             failed: None,
         }
+    }
+
+    /// How many decoded bytes this decoder has produced so far.
+    pub fn total_out(&self) -> u64 {
+        self.out.produced()
     }
 
     /// Decompresses one chunk; decoded bytes go to `emit` as they are produced.
@@ -307,6 +341,7 @@ impl Decoder {
         if let Some(e) = self.failed {
             return Err(e);
         }
+        self.out.take_input(input.len());
         let r = match &mut self.inner {
             DecInner::Gzip(d) => d.decode(input, &mut self.out, emit),
             DecInner::Deflate(d) => d.decode(input, &mut self.out, emit),
@@ -331,12 +366,12 @@ impl Decoder {
     fn settle(&mut self, r: Result<(), Error>, emit: &mut dyn FnMut(Bytes)) -> Result<(), Error> {
         match r {
             Ok(()) => {
-                emit_if(&mut self.out, 1, emit);
+                emit_if(&mut self.out.buf, 1, emit);
                 Ok(())
             }
             Err(e) => {
                 self.failed = Some(e);
-                self.out.clear();
+                self.out.buf.clear();
                 Err(e)
             }
         }
@@ -349,12 +384,13 @@ impl Decoder {
 fn inflate_into(
     z: &mut Decompress,
     mut input: &[u8],
-    out: &mut Vec<u8>,
+    output: &mut Output,
     emit: &mut dyn FnMut(Bytes),
     on_output: &mut dyn FnMut(&[u8]),
 ) -> Result<(usize, bool), Error> {
     let total = input.len();
     loop {
+        let out = &mut output.buf;
         if out.len() == out.capacity() {
             emit_if(out, 1, emit);
             out.reserve(CHUNK);
@@ -368,13 +404,15 @@ fn inflate_into(
         input = &input[used..];
         let produced = out.len() - before_out;
         on_output(&out[before_out..]);
+        let room = out.len() < out.capacity();
+        output.count(produced)?;
         if status == Status::StreamEnd {
             return Ok((total - input.len(), true));
         }
-        if input.is_empty() && out.len() < out.capacity() {
+        if input.is_empty() && room {
             return Ok((total, false));
         }
-        if used == 0 && produced == 0 && out.len() < out.capacity() {
+        if used == 0 && produced == 0 && room {
             // Room to write and bytes to read, yet no progress: the stream is stuck.
             return Err(Error::Deflate);
         }
@@ -397,7 +435,7 @@ impl DeflateDecoder {
     fn decode(
         &mut self,
         mut input: &[u8],
-        out: &mut Vec<u8>,
+        out: &mut Output,
         emit: &mut dyn FnMut(Bytes),
     ) -> Result<(), Error> {
         if let DeflateDecoder::Sniffing(buf, n) = self {
@@ -463,13 +501,14 @@ impl BrotliDecoder {
     fn run(
         &mut self,
         input: &[u8],
-        out: &mut Vec<u8>,
+        output: &mut Output,
         emit: &mut dyn FnMut(Bytes),
     ) -> Result<bool, Error> {
         let mut avail_in = input.len();
         let mut in_off = 0;
         let mut total_out = 0;
         loop {
+            let out = &mut output.buf;
             if out.len() >= CHUNK {
                 emit_if(out, 1, emit);
             }
@@ -488,6 +527,7 @@ impl BrotliDecoder {
                 &mut self.state,
             );
             out.truncate(out_off);
+            output.count(out_off - start)?;
             match r {
                 brotli::BrotliResult::ResultSuccess => return Ok(true),
                 brotli::BrotliResult::NeedsMoreOutput => continue,
@@ -500,7 +540,7 @@ impl BrotliDecoder {
     fn decode(
         &mut self,
         input: &[u8],
-        out: &mut Vec<u8>,
+        out: &mut Output,
         emit: &mut dyn FnMut(Bytes),
     ) -> Result<(), Error> {
         if self.ended || input.is_empty() {
@@ -511,7 +551,7 @@ impl BrotliDecoder {
         Ok(())
     }
 
-    fn finish(&mut self, out: &mut Vec<u8>, emit: &mut dyn FnMut(Bytes)) -> Result<(), Error> {
+    fn finish(&mut self, out: &mut Output, emit: &mut dyn FnMut(Bytes)) -> Result<(), Error> {
         if self.ended || !self.seen_input {
             return Ok(());
         }

@@ -266,3 +266,134 @@ fn levels_and_tokens() {
     assert_eq!(Method::from_content_encoding(b"gzip, br"), None);
     assert_eq!(Method::from_content_encoding(b"identity"), None);
 }
+
+/// `n` zero bytes compressed with `method` (a decompression bomb), fed to the encoder
+/// 1 MiB at a time.
+fn zeros_packed(method: Method, n: usize) -> Vec<u8> {
+    let block = vec![0u8; 1 << 20];
+    let mut out = Vec::new();
+    // Best packs zeros about 1000:1 with deflate; brotli does far better even at its fastest.
+    let level = match method {
+        Method::Brotli => Level::Speed,
+        _ => Level::Best,
+    };
+    let mut e = Encoder::new(method, level);
+    let mut emit = |b: Bytes| out.extend_from_slice(&b);
+    let mut left = n;
+    while left > 0 {
+        let k = left.min(block.len());
+        e.encode(&block[..k], &mut emit);
+        left -= k;
+    }
+    e.finish(&mut emit);
+    out
+}
+
+/// Decodes `packed` in chunks of `chunk` bytes with `limits`; returns the result, the bytes
+/// handed out and the largest piece. The output is counted, not kept.
+fn decode_counting(
+    method: Method,
+    packed: &[u8],
+    chunk: usize,
+    limits: Limits,
+) -> (Result<(), Error>, u64, usize) {
+    let mut d = Decoder::with_limits(method, limits);
+    let (mut total, mut largest) = (0u64, 0usize);
+    let mut emit = |b: Bytes| {
+        assert!(b.iter().all(|&x| x == 0), "only zeros were packed");
+        total += b.len() as u64;
+        largest = largest.max(b.len());
+    };
+    let mut r = Ok(());
+    for c in packed.chunks(chunk.max(1)) {
+        r = d.decode(c, &mut emit);
+        if r.is_err() {
+            break;
+        }
+    }
+    if r.is_ok() {
+        r = d.finish(&mut emit);
+    }
+    (r, total, largest)
+}
+
+#[test]
+fn a_bomb_stops_at_the_size_limit_within_one_chunk() {
+    const BOMB: usize = 100 * 1000 * 1000; // 100 MB of zeros
+    const MAX: u64 = 4 * 1024 * 1024;
+    let limits = Limits {
+        max_size: MAX,
+        max_ratio: 0,
+    };
+    for method in METHODS {
+        let packed = zeros_packed(method, BOMB);
+        assert!(packed.len() < 200 * 1024, "{method:?}: {}", packed.len());
+        // The whole bomb in one call: the decoder stops as soon as it passes the limit.
+        let (r, total, largest) = decode_counting(method, &packed, packed.len(), limits);
+        assert_eq!(r, Err(Error::TooLarge(MAX)), "{method:?}");
+        assert!(total <= MAX, "{method:?}: handed out {total}");
+        assert!(
+            total + CHUNK as u64 > MAX - CHUNK as u64,
+            "{method:?}: {total}"
+        );
+        assert!(largest <= CHUNK);
+        // Without limits the same decoder gets through it all.
+        let (r, total, _) = decode_counting(method, &packed, 64 * 1024, Limits::NONE);
+        assert_eq!((r, total), (Ok(()), BOMB as u64), "{method:?}");
+    }
+}
+
+#[test]
+fn a_bomb_stops_at_the_ratio_limit() {
+    const RATIO: u64 = 100;
+    let limits = Limits {
+        max_size: u64::MAX,
+        max_ratio: RATIO,
+    };
+    for method in METHODS {
+        let packed = zeros_packed(method, 50 * 1000 * 1000);
+        for chunk in [1024, 16 * 1024, packed.len()] {
+            let (r, total, _) = decode_counting(method, &packed, chunk, limits);
+            assert_eq!(r, Err(Error::TooExpanded(RATIO)), "{method:?} {chunk}");
+            // Never more than the allowance for the input received so far.
+            let allowed = (RATIO * packed.len() as u64).max(RATIO_GRACE);
+            assert!(total <= allowed, "{method:?} {chunk}: {total} > {allowed}");
+        }
+    }
+}
+
+#[test]
+fn ordinary_bodies_pass_the_limits() {
+    let limits = Limits {
+        max_size: 1 << 20,
+        max_ratio: 100,
+    };
+    let plain = sample(200_000);
+    for method in METHODS {
+        let packed = encode_split(method, &plain, 1000);
+        let mut d = Decoder::with_limits(method, limits);
+        let mut out = Vec::new();
+        for c in packed.chunks(100) {
+            d.decode(c, &mut |b| out.extend_from_slice(&b))
+                .expect("within limits");
+        }
+        d.finish(&mut |b| out.extend_from_slice(&b)).expect("ends");
+        assert_eq!(out, plain, "{method:?}");
+        assert_eq!(d.total_out(), plain.len() as u64);
+        // Exactly at the size limit is fine; one byte under is not.
+        for (max, ok) in [(plain.len() as u64, true), (plain.len() as u64 - 1, false)] {
+            let tight = Limits {
+                max_size: max,
+                max_ratio: 0,
+            };
+            let mut d = Decoder::with_limits(method, tight);
+            let r = d
+                .decode(&packed, &mut |_| {})
+                .and_then(|_| d.finish(&mut |_| {}));
+            assert_eq!(r.is_ok(), ok, "{method:?} max {max}");
+            if !ok {
+                assert!(r.is_err_and(|e| e.is_limit()));
+            }
+        }
+    }
+}

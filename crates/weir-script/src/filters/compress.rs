@@ -9,13 +9,20 @@
 //! - an options object `{enabled, method, level}` (the 0.x reference docs), where `level`
 //!   is `'default'`, `'none'`, `'speed'` or `'best'`.
 //!
-//! `decompressHTTP(enable?)`: `enable` is a function of the `MessageStart`, asked for each
-//! message that has a coding weir can decode.
+//! `decompressHTTP(enable?, options?)` or `decompressHTTP(options)`: `enable` is a function
+//! of the `MessageStart`, asked for each message that has a coding weir can decode. Pipy
+//! has no options here; weir adds two against decompression bombs (Pipy has no limit):
+//! - `maxSize`: the most bytes one body may decode to, a size (`65536`, `'64k'`, `'64m'`);
+//!   default `'64m'`; `0` for no limit;
+//! - `maxRatio`: past the first 1 MiB of output, the most decoded bytes per compressed byte
+//!   received; default `100` (Envoy's `max_inflate_ratio`); `0` for no limit.
+//!
+//! A body going past either ends the stream with `BufferOverflow` (see the filter).
 
 use std::rc::Rc;
 
-use rquickjs::{Ctx, Result, Value};
-use weir_codec::compress::{Level, Method};
+use rquickjs::{Ctx, Object, Result, Value};
+use weir_codec::compress::{Level, Limits, Method};
 use weir_engine::filters::http::compress::{
     Choice, CompressHttp, DecompressHttp, EnableFn, MethodFn,
 };
@@ -126,14 +133,36 @@ pub fn compress_http<'js>(ctx: &Ctx<'js>, b: &Rc<Builder>, args: &[Value<'js>]) 
 
 pub fn decompress_http<'js>(ctx: &Ctx<'js>, b: &Rc<Builder>, args: &[Value<'js>]) -> Result<()> {
     const WHAT: &str = "decompressHTTP()";
-    let enable = match args.first() {
+    let absent = |v: &Value| v.is_undefined() || v.is_null();
+    // `decompressHTTP(options)` or `decompressHTTP(enable, options)`.
+    let (enable, options) = match args.first() {
+        Some(v) if v.is_object() && v.as_function().is_none() => (None, Some(v)),
+        first => (first, args.get(1)),
+    };
+    let limits = match options {
+        None => DecompressHttp::DEFAULT_LIMITS,
+        Some(v) if absent(v) => DecompressHttp::DEFAULT_LIMITS,
+        Some(v) => match v.as_object() {
+            Some(o) if v.as_function().is_none() => decompress_limits(ctx, o)?,
+            _ => {
+                return Err(throw(
+                    ctx,
+                    format!("{WHAT}: expected an options object, not {}", type_name(v)),
+                ))
+            }
+        },
+    };
+    let enable = match enable {
         None => None,
-        Some(v) if v.is_undefined() || v.is_null() => None,
+        Some(v) if absent(v) => None,
         Some(v) => {
             let Some(f) = v.as_function() else {
                 return Err(throw(
                     ctx,
-                    format!("{WHAT}: expected a function, not {}", type_name(v)),
+                    format!(
+                        "{WHAT}: expected a function or an options object, not {}",
+                        type_name(v)
+                    ),
                 ));
             };
             let cb = Callback::new(ctx, f.clone());
@@ -149,5 +178,29 @@ pub fn decompress_http<'js>(ctx: &Ctx<'js>, b: &Rc<Builder>, args: &[Value<'js>]
             Some(f)
         }
     };
-    b.add(ctx, "decompressHTTP", Rc::new(DecompressHttp { enable }))
+    b.add(
+        ctx,
+        "decompressHTTP",
+        Rc::new(DecompressHttp { enable, limits }),
+    )
+}
+
+/// `{maxSize, maxRatio}`, each defaulting to [`DecompressHttp::DEFAULT_LIMITS`]; 0 turns a
+/// limit off.
+fn decompress_limits<'js>(ctx: &Ctx<'js>, o: &Object<'js>) -> Result<Limits> {
+    const WHAT: &str = "decompressHTTP()";
+    let mut limits = DecompressHttp::DEFAULT_LIMITS;
+    if let Some(n) = crate::opts::size(ctx, o, "maxSize", WHAT)? {
+        limits.max_size = if n == 0 { u64::MAX } else { n };
+    }
+    if let Some(r) = crate::opts::number(ctx, o, "maxRatio", WHAT)? {
+        if !(r >= 0.0 && r.is_finite()) {
+            return Err(throw(
+                ctx,
+                format!("{WHAT}: option 'maxRatio' expects a number of 0 or more"),
+            ));
+        }
+        limits.max_ratio = r.ceil() as u64;
+    }
+    Ok(limits)
 }

@@ -18,6 +18,13 @@
 //! body is logged and ends the stream with `StreamEnd('ProtocolError')`; nothing after it
 //! is passed on.
 //!
+//! Decompression bombs: each body decodes to at most `maxSize` bytes (64 MiB by default)
+//! and, once past 1 MiB, to at most `maxRatio` times the compressed bytes received so far
+//! (100 by default, Envoy's `max_inflate_ratio`). The decoder checks as it produces each
+//! piece of at most 16 KiB, so one small chunk cannot expand past the limit before the
+//! check: what one event queues downstream is bounded by the limits. Going past either is
+//! logged and ends the stream with `StreamEnd('BufferOverflow')`.
+//!
 //! Consumes: every event. Emits: the same messages with their bodies (de)compressed; Data
 //! outside messages and `StreamEnd` pass through. A stream that ends inside a message drops
 //! the codec without writing the end of the compressed stream (a cut body stays visibly cut).
@@ -25,7 +32,7 @@
 use std::rc::Rc;
 
 use bytes::Bytes;
-use weir_codec::compress::{Decoder, Encoder, Level, Method};
+use weir_codec::compress::{Decoder, Encoder, Level, Limits, Method};
 
 use crate::data::Data;
 use crate::event::{ErrorCode, Event, Head, HeadValue, MessageStart};
@@ -171,6 +178,18 @@ fn should_compress(head: Option<&Head>) -> bool {
 /// The `decompressHTTP` recipe.
 pub struct DecompressHttp {
     pub enable: Option<EnableFn>,
+    /// How far one body may expand ([`DecompressHttp::DEFAULT_LIMITS`] unless the script
+    /// says otherwise).
+    pub limits: Limits,
+}
+
+impl DecompressHttp {
+    /// 64 MiB per body (a whole body a script could still buffer), and at most 100 times
+    /// the compressed size past the first 1 MiB (Envoy's default `max_inflate_ratio`).
+    pub const DEFAULT_LIMITS: Limits = Limits {
+        max_size: 64 * 1024 * 1024,
+        max_ratio: 100,
+    };
 }
 
 impl FilterFactory for DecompressHttp {
@@ -180,6 +199,7 @@ impl FilterFactory for DecompressHttp {
     fn create(&self) -> Box<dyn Filter> {
         Box::new(DecompressFilter {
             enable: self.enable.clone(),
+            limits: self.limits,
             decoder: None,
             failed: false,
         })
@@ -188,6 +208,7 @@ impl FilterFactory for DecompressHttp {
 
 struct DecompressFilter {
     enable: Option<EnableFn>,
+    limits: Limits,
     /// The current message's decompressor and its coding, if it is being decoded.
     decoder: Option<(Decoder, Method)>,
     failed: bool,
@@ -213,7 +234,7 @@ impl DecompressFilter {
                 if let Some(h) =
                     head.with_headers(&[("content-encoding", None), ("content-length", None)])
                 {
-                    self.decoder = Some((Decoder::new(method), method));
+                    self.decoder = Some((Decoder::with_limits(method, self.limits), method));
                     return cx.output(Event::MessageStart(MessageStart { head: Some(h) }));
                 }
             }
@@ -228,6 +249,14 @@ impl DecompressFilter {
     }
 
     fn corrupt(&mut self, cx: &FilterCx, method: Method, e: weir_codec::compress::Error) {
+        if e.is_limit() {
+            tracing::error!(
+                "[decompressHTTP] refusing the '{}' body: {e} (a decompression bomb? the \
+                 limits are decompressHTTP's maxSize and maxRatio options); ending the stream",
+                method.token(),
+            );
+            return self.fail(cx, ErrorCode::BufferOverflow);
+        }
         tracing::error!(
             "[decompressHTTP] cannot decode the '{}' body: {e}; ending the stream",
             method.token()
@@ -351,7 +380,10 @@ mod tests {
     }
 
     fn decompress() -> Rc<dyn FilterFactory> {
-        Rc::new(DecompressHttp { enable: None })
+        Rc::new(DecompressHttp {
+            enable: None,
+            limits: DecompressHttp::DEFAULT_LIMITS,
+        })
     }
 
     #[test]
@@ -441,6 +473,62 @@ mod tests {
         assert_eq!(end, Some(StreamEnd::error(ErrorCode::ProtocolError)));
     }
 
+    /// 100 MB of zeros, compressed: about 100 KB of gzip, or a few hundred bytes of brotli.
+    fn bomb(method: Method) -> Vec<u8> {
+        let block = vec![0u8; 1 << 20];
+        let level = match method {
+            Method::Brotli => Level::Speed,
+            _ => Level::Best,
+        };
+        let mut e = Encoder::new(method, level);
+        let mut out = Vec::new();
+        for _ in 0..100 {
+            e.encode(&block, &mut |b| out.extend_from_slice(&b));
+        }
+        e.finish(&mut |b| out.extend_from_slice(&b));
+        out
+    }
+
+    #[test]
+    fn decompression_bombs_end_the_stream_with_bounded_output() {
+        const ZEROS: usize = 100 << 20;
+        for method in [Method::Gzip, Method::Deflate, Method::Brotli] {
+            let packed = bomb(method);
+            assert!(packed.len() < ZEROS / 900, "{method:?}: {}", packed.len());
+            let head = || response(&[("content-encoding", method.token())], 200);
+            // The default limits, the whole bomb in one event: the ratio limit stops it.
+            let (_, body, end) = run(vec![decompress()], Some(head()), &[&packed]);
+            assert_eq!(end, Some(StreamEnd::error(ErrorCode::BufferOverflow)));
+            let allowed = (100 * packed.len()).max(1 << 20);
+            assert!(
+                body.len() <= allowed,
+                "{method:?}: {} > {allowed}",
+                body.len()
+            );
+            assert!(body.iter().all(|&b| b == 0));
+            // A size limit, the bomb in 16 KiB events.
+            let max = 2 << 20;
+            let sized = Rc::new(DecompressHttp {
+                enable: None,
+                limits: Limits {
+                    max_size: max,
+                    max_ratio: 0,
+                },
+            });
+            let chunks: Vec<&[u8]> = packed.chunks(16 * 1024).collect();
+            let (_, body, end) = run(vec![sized], Some(head()), &chunks);
+            assert_eq!(end, Some(StreamEnd::error(ErrorCode::BufferOverflow)));
+            assert!(body.len() as u64 <= max, "{method:?}: {}", body.len());
+            // With no limits the same body decodes in full: the limits are what stop it.
+            let open = Rc::new(DecompressHttp {
+                enable: None,
+                limits: Limits::NONE,
+            });
+            let (_, body, end) = run(vec![open], Some(head()), &chunks);
+            assert_eq!((body.len(), end), (ZEROS, Some(StreamEnd::ok())));
+        }
+    }
+
     #[test]
     fn enable_and_per_message_choice() {
         let never: EnableFn = Rc::new(|_, _| Ok(false));
@@ -448,6 +536,7 @@ mod tests {
         let (h, body, _) = run(
             vec![Rc::new(DecompressHttp {
                 enable: Some(never),
+                limits: DecompressHttp::DEFAULT_LIMITS,
             })],
             Some(head),
             &[b"not really gzip"],
