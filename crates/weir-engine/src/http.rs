@@ -204,6 +204,33 @@ pub fn request_of(head: &Option<Head>) -> Option<RequestHead> {
     head.as_ref().and_then(|h| h.to_request())
 }
 
+/// Runs `f` on the request head of an event head, without copying a typed head that no
+/// script has mirrored; a missing head is `GET /`.
+pub fn with_request<R>(head: &Option<Head>, f: impl FnOnce(&RequestHead) -> R) -> R {
+    if let Some(r) = head
+        .as_ref()
+        .and_then(|h| h.as_any().downcast_ref::<HttpRequest>())
+    {
+        if r.mirror.borrow().is_none() {
+            return f(&r.head.borrow());
+        }
+    }
+    f(&request_of(head).unwrap_or_else(default_request))
+}
+
+/// Like [`with_request`] for a response head; a missing head is `200 OK`.
+pub fn with_response<R>(head: &Option<Head>, f: impl FnOnce(&ResponseHead) -> R) -> R {
+    if let Some(r) = head
+        .as_ref()
+        .and_then(|h| h.as_any().downcast_ref::<HttpResponse>())
+    {
+        if r.mirror.borrow().is_none() {
+            return f(&r.head.borrow());
+        }
+    }
+    f(&response_of(head))
+}
+
 /// The response head of an event head; a missing head is `200 OK`.
 pub fn response_of(head: &Option<Head>) -> ResponseHead {
     head.as_ref()
@@ -385,18 +412,23 @@ impl MessageEncoder {
                     let head = head.take();
                     let body = std::mem::take(body);
                     if self.request {
-                        let h = request_of(&head).unwrap_or_else(default_request);
-                        self.head_bytes_request(&h, Framing::Chunked, out);
+                        with_request(&head, |h| head_bytes_request(h, Framing::Chunked, out));
                         self.state = EncState::Chunked;
                         chunk(body, out);
                     } else {
-                        let h = response_of(&head);
-                        if !response_has_body(h.status, how) {
-                            self.head_bytes_response(&h, Framing::None, how.keep_alive, out);
+                        let has_body = with_response(&head, |h| {
+                            let has_body = response_has_body(h.status, how);
+                            let framing = match has_body {
+                                true => Framing::Chunked,
+                                false => Framing::None,
+                            };
+                            head_bytes_response(h, framing, how.keep_alive, out);
+                            has_body
+                        });
+                        if !has_body {
                             self.state = EncState::Raw;
                             return; // the body of a bodiless response is dropped
                         }
-                        self.head_bytes_response(&h, Framing::Chunked, how.keep_alive, out);
                         self.state = EncState::Chunked;
                         chunk(body, out);
                     }
@@ -416,55 +448,55 @@ impl MessageEncoder {
             }
             EncState::Buffering { head, body } => {
                 if self.request {
-                    let h = request_of(&head).unwrap_or_else(default_request);
-                    let framing = if body.is_empty() && !expects_body(&h.method) {
-                        Framing::None
-                    } else {
-                        Framing::Length(body.len() as u64)
-                    };
-                    self.head_bytes_request(&h, framing, out);
+                    with_request(&head, |h| {
+                        let framing = if body.is_empty() && !expects_body(&h.method) {
+                            Framing::None
+                        } else {
+                            Framing::Length(body.len() as u64)
+                        };
+                        head_bytes_request(h, framing, out);
+                    });
                     out.push(body);
                 } else {
-                    let h = response_of(&head);
                     let framed = EncodeFor {
                         head_request: false,
                         ..how
                     };
-                    if response_has_body(h.status, framed) {
-                        self.head_bytes_response(
-                            &h,
-                            Framing::Length(body.len() as u64),
-                            how.keep_alive,
-                            out,
-                        );
-                        if !how.head_request {
-                            out.push(body);
+                    let send_body = with_response(&head, |h| {
+                        if response_has_body(h.status, framed) {
+                            let framing = Framing::Length(body.len() as u64);
+                            head_bytes_response(h, framing, how.keep_alive, out);
+                            !how.head_request
+                        } else {
+                            head_bytes_response(h, Framing::None, how.keep_alive, out);
+                            false
                         }
-                    } else {
-                        self.head_bytes_response(&h, Framing::None, how.keep_alive, out);
+                    });
+                    if send_body {
+                        out.push(body);
                     }
                 }
             }
         }
     }
+}
 
-    fn head_bytes_request(&self, h: &RequestHead, framing: Framing, out: &mut Data) {
-        let mut b = BytesMut::with_capacity(256);
-        write_request(h, framing, &mut b);
-        out.push_bytes(b.freeze());
-    }
 
-    fn head_bytes_response(
-        &self,
-        h: &ResponseHead,
-        framing: Framing,
-        keep_alive: bool,
-        out: &mut Data,
-    ) {
-        let mut b = BytesMut::with_capacity(128);
-        write_response(h, framing, keep_alive, &mut b);
-        out.push_bytes(b.freeze());
-    }
+fn head_bytes_request(h: &RequestHead, framing: Framing, out: &mut Data) {
+    let mut b = BytesMut::with_capacity(256);
+    write_request(h, framing, &mut b);
+    out.push_bytes(b.freeze());
+}
+
+fn head_bytes_response(
+    h: &ResponseHead,
+    framing: Framing,
+    keep_alive: bool,
+    out: &mut Data,
+) {
+    let mut b = BytesMut::with_capacity(128);
+    write_response(h, framing, keep_alive, &mut b);
+    out.push_bytes(b.freeze());
 }
 
 fn expects_body(method: &str) -> bool {

@@ -11,7 +11,6 @@
 //! (a `println` in a callback, a `tee('-')` further down) happen in Pipy's order.
 
 use std::cell::{Cell, RefCell};
-use std::collections::VecDeque;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::rc::{Rc, Weak};
 
@@ -35,16 +34,75 @@ pub trait EventSink {
     fn on_event(&self, evt: Event);
 }
 
+/// Something to do once the queue has drained (socket writers flush here, so everything a
+/// burst of events produced goes out in one system call).
+pub trait Idle {
+    fn on_idle(&self);
+}
+
 enum Item {
     Event(Target, Event),
     Task(Box<dyn FnOnce()>),
 }
 
+/// The queue of one thread. One thread-local with constant initialisation, so each access
+/// is a plain offset from the thread pointer.
+struct Sched {
+    /// Items waiting, the next one on top.
+    stack: RefCell<Vec<Item>>,
+    /// What the item being dispatched has emitted so far, in order; it runs before `stack`.
+    pending: RefCell<Vec<Item>>,
+    busy: Cell<bool>,
+    /// Run when the queue is empty, before the outermost caller gets control back.
+    idle: RefCell<Vec<Rc<dyn Idle>>>,
+    /// Spare vector for draining `idle` without allocating.
+    idle_spare: RefCell<Vec<Rc<dyn Idle>>>,
+}
+
 thread_local! {
-    static QUEUE: RefCell<VecDeque<Item>> = RefCell::new(VecDeque::with_capacity(64));
-    /// What the item being dispatched has emitted so far; it goes to the front of the queue.
-    static PENDING: RefCell<Vec<Item>> = RefCell::new(Vec::with_capacity(16));
-    static BUSY: Cell<bool> = const { Cell::new(false) };
+    static S: Sched = const {
+        Sched {
+            stack: RefCell::new(Vec::new()),
+            pending: RefCell::new(Vec::new()),
+            busy: Cell::new(false),
+            idle: RefCell::new(Vec::new()),
+            idle_spare: RefCell::new(Vec::new()),
+        }
+    };
+}
+
+/// Calls `hook.on_idle()` once the work in progress is done (now, if there is none). A hook
+/// may emit; what it emits is delivered before the outermost caller returns.
+pub fn when_idle(hook: Rc<dyn Idle>) {
+    let now = S.with(|s| {
+        if s.busy.get() {
+            s.idle.borrow_mut().push(hook);
+            None
+        } else {
+            Some(hook)
+        }
+    });
+    if let Some(hook) = now {
+        hook.on_idle();
+        run();
+    }
+}
+
+/// Runs the idle hooks registered so far; false if there were none.
+fn run_idle_hooks(s: &Sched) -> bool {
+    let mut hooks = std::mem::take(&mut *s.idle_spare.borrow_mut());
+    std::mem::swap(&mut *s.idle.borrow_mut(), &mut hooks);
+    if hooks.is_empty() {
+        *s.idle_spare.borrow_mut() = hooks;
+        return false;
+    }
+    for hook in hooks.drain(..) {
+        if catch_unwind(AssertUnwindSafe(|| hook.on_idle())).is_err() {
+            tracing::error!("internal error in an idle hook");
+        }
+    }
+    *s.idle_spare.borrow_mut() = hooks;
+    true
 }
 
 /// Sends `evt` to `target`, now if nothing is running, else after the running work.
@@ -52,21 +110,29 @@ pub fn emit(target: &Target, evt: Event) {
     if matches!(target, Target::Discard) {
         return;
     }
-    PENDING.with(|q| q.borrow_mut().push(Item::Event(target.clone(), evt)));
-    run();
+    push(Item::Event(target.clone(), evt));
 }
 
 /// Runs `f` after the work in progress (or now, if none).
 pub fn defer(f: impl FnOnce() + 'static) {
-    PENDING.with(|q| q.borrow_mut().push(Item::Task(Box::new(f))));
-    run();
+    push(Item::Task(Box::new(f)));
+}
+
+fn push(item: Item) {
+    let idle = S.with(|s| {
+        s.pending.borrow_mut().push(item);
+        !s.busy.get()
+    });
+    if idle {
+        run();
+    }
 }
 
 /// Runs `f` with the queue held: anything it emits is delivered when it returns.
 pub fn hold<R>(f: impl FnOnce() -> R) -> R {
-    let was_busy = BUSY.with(|b| b.replace(true));
+    let was_busy = S.with(|s| s.busy.replace(true));
     let r = f();
-    BUSY.with(|b| b.set(was_busy));
+    S.with(|s| s.busy.set(was_busy));
     if !was_busy {
         run();
     }
@@ -74,34 +140,51 @@ pub fn hold<R>(f: impl FnOnce() -> R) -> R {
 }
 
 fn run() {
-    if BUSY.with(|b| b.replace(true)) {
-        return;
-    }
-    loop {
-        let Some(item) = next_item() else {
-            break;
-        };
-        // A bug in one filter must not take the whole worker down with it.
-        let result = catch_unwind(AssertUnwindSafe(|| dispatch(item)));
-        if result.is_err() {
-            tracing::error!("internal error while processing an event; the event was dropped");
+    S.with(|s| {
+        if s.busy.replace(true) {
+            return;
         }
-    }
-    BUSY.with(|b| b.set(false));
+        loop {
+            // A bug in one filter must not take the whole worker down with it.
+            if catch_unwind(AssertUnwindSafe(|| drain(s))).is_err() {
+                tracing::error!("internal error while processing an event; the event was dropped");
+                continue;
+            }
+            if run_idle_hooks(s) {
+                continue;
+            }
+            break;
+        }
+        s.busy.set(false);
+    })
 }
 
-/// Moves what was just emitted to the front of the queue (in order) and takes the first item.
-fn next_item() -> Option<Item> {
-    QUEUE.with(|q| {
-        let mut q = q.borrow_mut();
-        PENDING.with(|p| {
-            let mut p = p.borrow_mut();
-            while let Some(item) = p.pop() {
-                q.push_front(item);
+fn drain(s: &Sched) {
+    while let Some(item) = next_item(s) {
+        dispatch(item);
+    }
+}
+
+/// The first item just emitted, or else the top of the stack. The rest of what was just
+/// emitted goes on the stack so that it runs next, in order (depth first).
+fn next_item(s: &Sched) -> Option<Item> {
+    let mut p = s.pending.borrow_mut();
+    match p.len() {
+        0 => {
+            drop(p);
+            s.stack.borrow_mut().pop()
+        }
+        1 => p.pop(),
+        _ => {
+            let mut st = s.stack.borrow_mut();
+            while p.len() > 1 {
+                if let Some(item) = p.pop() {
+                    st.push(item);
+                }
             }
-        });
-        q.pop_front()
-    })
+            p.pop()
+        }
+    }
 }
 
 fn dispatch(item: Item) {

@@ -6,10 +6,9 @@
 //! with Pipy's error codes: `CannotResolve`, `ConnectionRefused`, `ConnectionTimeout`,
 //! `ReadTimeout`, `WriteTimeout`, `IdleTimeout`, `ConnectionReset`, ...
 
-use std::cell::Cell;
 use std::net::SocketAddr;
 use std::rc::Rc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use bytes::BytesMut;
 use tokio::io::AsyncReadExt;
@@ -258,43 +257,26 @@ async fn run_outbound(
         }
     };
     let (mut rd, wr) = stream.into_split();
-    let last_active = Rc::new(Cell::new(Instant::now()));
     let tap = Tap::new();
-    let write_side = writer.run(wr, options.write_timeout);
+    let write_side = writer.run_tcp(wr, options.write_timeout);
     let read_side = async {
         let mut buf = BytesMut::with_capacity(32 * 1024);
+        let mut timer = crate::writer::ReadTimer::new(options.idle_timeout, options.read_timeout);
         loop {
             tap.wait_open().await;
             if buf.capacity() - buf.len() < 4096 {
                 buf.reserve(32 * 1024);
             }
-            let limit = crate::writer::read_deadline(
-                options.idle_timeout,
-                options.read_timeout,
-                &last_active,
-            );
-            let res = match limit {
-                Some(t) => match tokio::time::timeout(t, rd.read_buf(&mut buf)).await {
-                    Ok(r) => r,
-                    Err(_) => {
-                        if options.read_timeout.is_some() {
-                            return Some(ErrorCode::ReadTimeout);
-                        }
-                        if options
-                            .idle_timeout
-                            .is_some_and(|t| last_active.get().elapsed() >= t)
-                        {
-                            return Some(ErrorCode::IdleTimeout);
-                        }
-                        continue;
-                    }
-                },
-                None => rd.read_buf(&mut buf).await,
+            timer.start_read();
+            let res = tokio::select! {
+                biased;
+                r = rd.read_buf(&mut buf) => r,
+                code = timer.expired() => return Some(code),
             };
             match res {
                 Ok(0) => return None,
                 Ok(_) => {
-                    last_active.set(Instant::now());
+                    timer.active();
                     let data = Data::from(buf.split().freeze());
                     tap.enter(|| out.emit(Event::Data(data)));
                 }

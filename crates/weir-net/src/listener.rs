@@ -6,7 +6,7 @@
 use std::cell::Cell;
 use std::net::SocketAddr;
 use std::rc::Rc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use bytes::BytesMut;
 use tokio::io::AsyncReadExt;
@@ -189,14 +189,16 @@ async fn serve_inbound(stream: TcpStream, pipeline: Rc<Pipeline>, options: &List
     let tap = Tap::new();
     tap.enter(|| pipeline.start());
 
-    let last_active = Rc::new(Cell::new(Instant::now()));
     let write_side = {
         let writer = writer.clone();
         let write_timeout = options.write_timeout;
-        async move { writer.run(wr, write_timeout).await }
+        async move { writer.run_tcp(wr, write_timeout).await }
     };
     let read_side = async {
         let mut buf = BytesMut::with_capacity(32 * 1024);
+        // One timer for the connection, moved only when it fires early (activity since it
+        // was set) or for a read timeout: no timer is created or moved per read.
+        let mut timer = crate::writer::ReadTimer::new(options.idle_timeout, options.read_timeout);
         loop {
             tap.wait_open().await;
             if writer.ending() != Ending::Open || writer.is_broken() {
@@ -205,28 +207,14 @@ async fn serve_inbound(stream: TcpStream, pipeline: Rc<Pipeline>, options: &List
             if buf.capacity() - buf.len() < 4096 {
                 buf.reserve(32 * 1024);
             }
-            let timeout = crate::writer::read_deadline(
-                options.idle_timeout,
-                options.read_timeout,
-                &last_active,
-            );
-            let res = match timeout {
-                Some(t) => match tokio::time::timeout(t, rd.read_buf(&mut buf)).await {
-                    Ok(r) => r,
-                    Err(_) => {
-                        if idle_expired(options, &last_active) || options.read_timeout.is_some() {
-                            let code = if options.read_timeout.is_some() {
-                                ErrorCode::ReadTimeout
-                            } else {
-                                ErrorCode::IdleTimeout
-                            };
-                            tap.enter(|| sched::emit(&input, Event::end(Some(code))));
-                            return;
-                        }
-                        continue;
-                    }
-                },
-                None => rd.read_buf(&mut buf).await,
+            timer.start_read();
+            let res = tokio::select! {
+                biased;
+                r = rd.read_buf(&mut buf) => r,
+                code = timer.expired() => {
+                    tap.enter(|| sched::emit(&input, Event::end(Some(code))));
+                    return;
+                }
             };
             match res {
                 Ok(0) => {
@@ -234,7 +222,7 @@ async fn serve_inbound(stream: TcpStream, pipeline: Rc<Pipeline>, options: &List
                     return;
                 }
                 Ok(_) => {
-                    last_active.set(Instant::now());
+                    timer.active();
                     let data = Data::from(buf.split().freeze());
                     tap.enter(|| sched::emit(&input, Event::Data(data)));
                 }
@@ -265,10 +253,4 @@ async fn serve_inbound(stream: TcpStream, pipeline: Rc<Pipeline>, options: &List
             }
         }
     }
-}
-
-fn idle_expired(options: &ListenOptions, last: &Cell<Instant>) -> bool {
-    options
-        .idle_timeout
-        .is_some_and(|t| last.get().elapsed() >= t)
 }

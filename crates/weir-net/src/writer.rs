@@ -1,13 +1,23 @@
 //! The sending half of a socket: an event sink with a bounded buffer.
+//!
+//! For TCP ([`SocketWriter::run_tcp`]) the writer writes straight from the event queue's
+//! idle hook: everything a burst of events queued goes out in one `writev` before control
+//! returns to the runtime, with no task wake-up. Only when the socket pushes back
+//! (`EAGAIN`) does the writer's task take over and wait for it to become writable. Both
+//! write from the front of the same queue, synchronously, so bytes never reorder.
 
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
-use std::rc::Rc;
-use std::time::Duration;
+use std::io::IoSlice;
+use std::pin::Pin;
+use std::rc::{Rc, Weak};
+use std::time::{Duration, Instant};
 
 use bytes::{Buf, Bytes};
 use tokio::io::AsyncWriteExt;
+use tokio::net::tcp::OwnedWriteHalf;
 use tokio::sync::Notify;
+use weir_engine::sched::{self, Idle};
 use weir_engine::tap::Congestion;
 use weir_engine::{ErrorCode, Event, EventSink};
 
@@ -34,12 +44,21 @@ pub struct SocketWriter {
     broken: Cell<bool>,
     /// Called with how the stream ended when the pipeline sends `StreamEnd`.
     close_on_end: Ending,
+    /// TCP: the socket, for writing from the idle hook.
+    direct: RefCell<Option<Rc<OwnedWriteHalf>>>,
+    /// An idle flush is registered.
+    flush_due: Cell<bool>,
+    /// The socket pushed back; the task writes until the queue is empty again.
+    blocked: Cell<bool>,
+    /// The error a direct write failed with, for the task to report.
+    failed_with: Cell<Option<std::io::ErrorKind>>,
+    me: Weak<SocketWriter>,
 }
 
 impl SocketWriter {
     /// `limit`: bytes buffered before the input feeding us is paused.
     pub fn new(limit: usize, close_on_end: Ending) -> Rc<SocketWriter> {
-        Rc::new(SocketWriter {
+        Rc::new_cyclic(|me| SocketWriter {
             queue: RefCell::new(VecDeque::new()),
             pending: Cell::new(0),
             ending: Cell::new(Ending::Open),
@@ -49,6 +68,11 @@ impl SocketWriter {
             limit,
             broken: Cell::new(false),
             close_on_end,
+            direct: RefCell::new(None),
+            flush_due: Cell::new(false),
+            blocked: Cell::new(false),
+            failed_with: Cell::new(None),
+            me: me.clone(),
         })
     }
 
@@ -63,7 +87,70 @@ impl SocketWriter {
         }
         drop(q);
         self.congestion.check(self.pending.get(), self.limit);
-        self.wake.notify_one();
+        self.kick();
+    }
+
+    /// Gets queued bytes moving: a flush when the event queue is idle (TCP, not blocked),
+    /// else a wake-up of the task.
+    fn kick(&self) {
+        if self.blocked.get() || self.direct.borrow().is_none() {
+            self.wake.notify_one();
+            return;
+        }
+        if !self.flush_due.replace(true) {
+            if let Some(me) = self.me.upgrade() {
+                sched::when_idle(me);
+            }
+        }
+    }
+
+    /// Writes from the front of the queue until it is empty (`Ok(true)`) or the socket
+    /// would block (`Ok(false)`).
+    fn write_queue(&self, sock: &OwnedWriteHalf) -> std::io::Result<bool> {
+        loop {
+            let written = {
+                let q = self.queue.borrow();
+                let mut slices = [IoSlice::new(&[]); MAX_BATCH];
+                let mut n = 0;
+                let mut bytes = 0;
+                for chunk in q.iter() {
+                    if n == MAX_BATCH || bytes >= MAX_BATCH_BYTES {
+                        break;
+                    }
+                    slices[n] = IoSlice::new(chunk);
+                    bytes += chunk.len();
+                    n += 1;
+                }
+                if n == 0 {
+                    return Ok(true);
+                }
+                match sock.try_write_vectored(&slices[..n]) {
+                    Ok(0) => return Err(std::io::ErrorKind::WriteZero.into()),
+                    Ok(w) => w,
+                    Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return Ok(false),
+                    Err(e) => return Err(e),
+                }
+            };
+            self.consume(written);
+        }
+    }
+
+    /// Drops `n` written bytes from the front of the queue.
+    fn consume(&self, mut n: usize) {
+        let mut q = self.queue.borrow_mut();
+        self.pending.set(self.pending.get().saturating_sub(n));
+        while n > 0 {
+            let Some(front) = q.front_mut() else { break };
+            if n >= front.len() {
+                n -= front.len();
+                q.pop_front();
+            } else {
+                front.advance(n);
+                n = 0;
+            }
+        }
+        drop(q);
+        self.congestion.relieve(self.pending.get(), self.limit / 2);
     }
 
     pub fn end(&self, how: Ending, error: Option<ErrorCode>) {
@@ -71,6 +158,78 @@ impl SocketWriter {
             self.ending.set(how);
             self.error.set(error);
             self.wake.notify_one();
+        }
+    }
+
+    /// Writes to a TCP socket until the ending is reached; returns how it ended. Writes
+    /// happen from the event queue's idle hook when the socket takes them (see the module
+    /// docs); this task waits for writability when it does not, and does the ending.
+    pub async fn run_tcp(
+        &self,
+        sock: OwnedWriteHalf,
+        write_timeout: Option<Duration>,
+    ) -> Result<Ending, std::io::Error> {
+        let sock = Rc::new(sock);
+        *self.direct.borrow_mut() = Some(sock.clone());
+        let result = self.drive_tcp(&sock, write_timeout).await;
+        self.direct.borrow_mut().take();
+        if let Err(e) = &result {
+            tracing::trace!("[writer] {e}");
+            self.fail();
+            return result;
+        }
+        if let Ok(mut owned) = Rc::try_unwrap(sock) {
+            let _ = owned.shutdown().await;
+        }
+        result
+    }
+
+    async fn drive_tcp(
+        &self,
+        sock: &OwnedWriteHalf,
+        write_timeout: Option<Duration>,
+    ) -> Result<Ending, std::io::Error> {
+        loop {
+            if let Some(kind) = self.failed_with.take() {
+                return Err(kind.into());
+            }
+            if self.queue.borrow().is_empty() {
+                self.blocked.set(false);
+                match self.ending.get() {
+                    Ending::Open => {
+                        let notified = self.wake.notified();
+                        if self.queue.borrow().is_empty()
+                            && self.ending.get() == Ending::Open
+                            && self.failed_with.get().is_none()
+                        {
+                            notified.await;
+                        }
+                        continue;
+                    }
+                    how => return Ok(how),
+                }
+            }
+            // Bytes are waiting and no idle flush is coming: write them here.
+            if !self.blocked.get() && self.write_queue(sock)? {
+                continue;
+            }
+            self.blocked.set(true);
+            let ready = std::future::poll_fn(|cx| sock.as_ref().poll_write_ready(cx));
+            match write_timeout {
+                Some(t) => match tokio::time::timeout(t, ready).await {
+                    Ok(r) => r?,
+                    Err(_) => {
+                        return Err(std::io::Error::new(
+                            std::io::ErrorKind::TimedOut,
+                            "write timeout",
+                        ))
+                    }
+                },
+                None => ready.await?,
+            }
+            if self.write_queue(sock)? {
+                self.blocked.set(false);
+            }
         }
     }
 
@@ -192,6 +351,30 @@ async fn write_all_vectored<W: tokio::io::AsyncWrite + Unpin>(
     Ok(())
 }
 
+impl Idle for SocketWriter {
+    fn on_idle(&self) {
+        self.flush_due.set(false);
+        if self.blocked.get() || self.broken.get() {
+            return;
+        }
+        let Some(sock) = self.direct.borrow().clone() else {
+            self.wake.notify_one();
+            return;
+        };
+        match self.write_queue(&sock) {
+            Ok(true) => {}
+            Ok(false) => {
+                self.blocked.set(true);
+                self.wake.notify_one();
+            }
+            Err(e) => {
+                self.failed_with.set(Some(e.kind()));
+                self.wake.notify_one();
+            }
+        }
+    }
+}
+
 impl EventSink for SocketWriter {
     fn on_event(&self, evt: Event) {
         match evt {
@@ -202,19 +385,79 @@ impl EventSink for SocketWriter {
     }
 }
 
-/// How long the next read may wait: until the idle timeout runs out (counted from the last
-/// activity) or the read timeout, whichever comes first; `None` for no limit.
-pub(crate) fn read_deadline(
+/// The idle and read timeouts of a socket's reading loop, with one timer per socket.
+///
+/// The idle deadline counts from the last activity; reads only record the time, and the
+/// timer is moved when it fires early. A read timeout (rare) counts from the start of each
+/// read and moves the timer per read.
+pub(crate) struct ReadTimer {
     idle: Option<Duration>,
     read: Option<Duration>,
-    last: &std::cell::Cell<std::time::Instant>,
-) -> Option<Duration> {
-    let idle = idle.map(|t| {
-        t.saturating_sub(last.get().elapsed())
-            .max(Duration::from_millis(1))
-    });
-    match (idle, read) {
-        (Some(a), Some(b)) => Some(a.min(b)),
-        (a, b) => a.or(b),
+    last: Instant,
+    read_started: Instant,
+    sleep: Option<Pin<Box<tokio::time::Sleep>>>,
+}
+
+impl ReadTimer {
+    pub(crate) fn new(idle: Option<Duration>, read: Option<Duration>) -> ReadTimer {
+        let now = Instant::now();
+        ReadTimer {
+            idle,
+            read,
+            last: now,
+            read_started: now,
+            sleep: None,
+        }
+    }
+
+    /// A read begins.
+    pub(crate) fn start_read(&mut self) {
+        if self.read.is_some() {
+            self.read_started = Instant::now();
+            let next = self.deadline();
+            if let (Some(s), Some(d)) = (self.sleep.as_mut(), next) {
+                s.as_mut().reset(d.into());
+            }
+        }
+    }
+
+    /// Bytes arrived.
+    pub(crate) fn active(&mut self) {
+        self.last = Instant::now();
+    }
+
+    fn deadline(&self) -> Option<Instant> {
+        let idle = self.idle.map(|t| self.last + t);
+        let read = self.read.map(|t| self.read_started + t);
+        match (idle, read) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// Resolves with the error code once a timeout has really passed; pending forever
+    /// without timeouts.
+    pub(crate) async fn expired(&mut self) -> ErrorCode {
+        loop {
+            let Some(deadline) = self.deadline() else {
+                return std::future::pending().await;
+            };
+            let sleep = self
+                .sleep
+                .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(deadline.into())));
+            sleep.as_mut().await;
+            let now = Instant::now();
+            if self.read.is_some_and(|t| now >= self.read_started + t) {
+                return ErrorCode::ReadTimeout;
+            }
+            if self.idle.is_some_and(|t| now >= self.last + t) {
+                return ErrorCode::IdleTimeout;
+            }
+            // Activity moved the deadline: sleep again until the new one.
+            let next = self.deadline();
+            if let (Some(s), Some(d)) = (self.sleep.as_mut(), next) {
+                s.as_mut().reset(d.into());
+            }
+        }
     }
 }

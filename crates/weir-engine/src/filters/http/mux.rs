@@ -25,7 +25,9 @@ use weir_codec::http1::{ResponseDecoder, ResponseFor};
 
 use super::{decode_responses, HttpOptions};
 use crate::event::{ErrorCode, Event, MessageStart};
-use crate::http::{request_of, status_for_error, status_head, EncodeFor, MessageEncoder};
+use crate::http::{
+    status_for_error, status_head, with_request, with_response, EncodeFor, MessageEncoder,
+};
 use crate::pipeline::{Filter, FilterCx, FilterFactory, LayoutRef, Pipeline};
 use crate::sched::{self, EventSink, Target};
 use crate::{Context, Data};
@@ -175,7 +177,7 @@ impl MuxFilter {
         self.pending += 1;
         let tunnel = match events.first() {
             Some(Event::MessageStart(m)) => {
-                request_of(&m.head).is_some_and(|h| h.method == "CONNECT" || h.is_upgrade())
+                with_request(&m.head, |h| h.method == "CONNECT" || h.is_upgrade())
             }
             _ => false,
         };
@@ -345,12 +347,12 @@ impl Session {
     }
 
     fn send(self: &Rc<Self>, events: Vec<Event>, reply: Target, tunnel: bool) {
-        let method = match events.first() {
-            Some(Event::MessageStart(m)) => request_of(&m.head).map(|h| h.method),
-            _ => None,
+        let (head_request, connect) = match events.first() {
+            Some(Event::MessageStart(m)) => {
+                with_request(&m.head, |h| (h.method == "HEAD", h.method == "CONNECT"))
+            }
+            _ => (false, false),
         };
-        let head_request = method.as_deref() == Some("HEAD");
-        let connect = method.as_deref() == Some("CONNECT");
         if tunnel {
             *self.tunnel.borrow_mut() = Tunnel::Pending(Data::new(), false);
         }
@@ -418,12 +420,7 @@ impl Session {
 
     fn deliver(self: &Rc<Self>, evt: Event) {
         if let Event::MessageStart(m) = &evt {
-            let status = m
-                .head
-                .as_ref()
-                .and_then(|h| h.to_response())
-                .map(|h| h.status)
-                .unwrap_or(200);
+            let status = with_response(&m.head, |h| h.status);
             if (100..200).contains(&status) && status != 101 {
                 self.interim.set(true);
                 return;
