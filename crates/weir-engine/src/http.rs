@@ -22,6 +22,9 @@ pub struct HttpRequest {
 pub struct HttpResponse {
     pub head: RefCell<ResponseHead>,
     pub mirror: RefCell<Option<Head>>,
+    /// Made from a script's head (not decoded from a peer): its `connection` field is the
+    /// script's wish for the client connection.
+    pub scripted: bool,
 }
 
 impl HttpRequest {
@@ -38,6 +41,16 @@ impl HttpResponse {
         Rc::new(HttpResponse {
             head: RefCell::new(head),
             mirror: RefCell::new(None),
+            scripted: false,
+        })
+    }
+
+    /// A typed copy of a head a script made.
+    pub fn scripted(head: ResponseHead) -> Rc<HttpResponse> {
+        Rc::new(HttpResponse {
+            head: RefCell::new(head),
+            mirror: RefCell::new(None),
+            scripted: true,
         })
     }
 }

@@ -68,7 +68,7 @@ pub fn serve_http<'js>(ctx: &Ctx<'js>, b: &Rc<Builder>, args: &[Value<'js>]) -> 
         for e in &mut events {
             if let Event::MessageStart(m) = e {
                 if let Some(head) = m.head.as_ref().and_then(|h| h.to_response()) {
-                    m.head = Some(weir_engine::http::HttpResponse::new(head));
+                    m.head = Some(weir_engine::http::HttpResponse::scripted(head));
                 }
             }
         }

@@ -64,6 +64,7 @@ impl FilterFactory for DemuxHttp {
             held: Data::new(),
             opening: false,
             tunnel: None,
+            resp_close: false,
         })
     }
     fn subs(&self) -> Vec<Rc<LayoutRef>> {
@@ -108,6 +109,8 @@ struct DemuxFilter {
     opening: bool,
     /// The slot whose sub-pipeline the connection is tunnelled to.
     tunnel: Option<usize>,
+    /// The response being written asks for the connection to close.
+    resp_close: bool,
 }
 
 impl DemuxFilter {
@@ -270,7 +273,7 @@ impl DemuxFilter {
                 self.force_close = true;
             }
             self.slots.pop_front();
-            if !info.keep_alive || self.force_close {
+            if !info.keep_alive || self.force_close || self.resp_close {
                 self.close(cx);
                 return;
             }
@@ -312,9 +315,12 @@ impl DemuxFilter {
 
     /// Encodes one response event; true when the response is complete.
     fn encode(&mut self, evt: Event, info: RequestInfo, out: &mut Data) -> bool {
+        if let Event::MessageStart(m) = &evt {
+            self.resp_close = script_wants_close(&m.head);
+        }
         let how = EncodeFor {
             head_request: info.head_request,
-            keep_alive: info.keep_alive,
+            keep_alive: info.keep_alive && !self.resp_close,
             connect: info.connect,
         };
         match evt {
@@ -359,6 +365,22 @@ impl DemuxFilter {
             cx.output(Event::end(None));
         }
     }
+}
+
+/// Whether a response head that a script made or edited says `connection: close` (then the
+/// connection closes after it, as the script asked). A head decoded from an upstream and
+/// left alone does not count: its `connection` field is about the upstream connection.
+fn script_wants_close(head: &Option<crate::event::Head>) -> bool {
+    let Some(h) = head else { return false };
+    if let Some(r) = h.as_any().downcast_ref::<crate::http::HttpResponse>() {
+        if r.mirror.borrow().is_none() && !r.scripted {
+            return false;
+        }
+    }
+    h.header("connection").is_some_and(|v| {
+        v.split(',')
+            .any(|t| t.trim().eq_ignore_ascii_case("close"))
+    })
 }
 
 /// The events of an empty response with `status`.

@@ -274,6 +274,9 @@ fn reply_error(target: &Target, code: ErrorCode) {
 struct Waiter {
     reply: Target,
     started: bool,
+    /// A copy of a pipelined request (sent while others were waiting), to send again on a
+    /// new connection if the upstream closes before answering it.
+    resend: Option<(Data, ResponseFor)>,
     /// Answers a CONNECT / upgrade request.
     tunnel: bool,
 }
@@ -308,6 +311,11 @@ struct Session {
     /// Skipping an interim (1xx) response.
     interim: Cell<bool>,
     tunnel: RefCell<Tunnel>,
+    /// The response being read says the upstream closes after it.
+    closing: Cell<bool>,
+    /// To start a successor session for requests the upstream will not answer.
+    layout: Rc<crate::Layout>,
+    ctx: Rc<Context>,
 }
 
 impl Session {
@@ -333,6 +341,9 @@ impl Session {
             timer: Cell::new(false),
             interim: Cell::new(false),
             tunnel: RefCell::new(Tunnel::None),
+            closing: Cell::new(false),
+            layout: layout.clone(),
+            ctx: ctx.clone(),
         });
         SESSIONS.with(|s| {
             let mut s = s.borrow_mut();
@@ -373,13 +384,24 @@ impl Session {
                 }
             }
         }
-        self.decoder.borrow_mut().expect(ResponseFor {
+        let answers = ResponseFor {
             head_request,
             connect,
-        });
+        };
+        self.send_encoded(out, answers, reply, tunnel);
+    }
+
+    /// Sends an encoded request and queues the wait for its response.
+    fn send_encoded(self: &Rc<Self>, out: Data, answers: ResponseFor, reply: Target, tunnel: bool) {
+        self.decoder.borrow_mut().expect(answers);
+        let resend = {
+            let waiters = self.waiters.borrow();
+            (!waiters.is_empty()).then(|| (out.clone(), answers))
+        };
         self.waiters.borrow_mut().push_back(Waiter {
             reply,
             started: false,
+            resend,
             tunnel,
         });
         self.sent.set(self.sent.get() + 1);
@@ -392,6 +414,47 @@ impl Session {
         }
         if let Some(p) = self.pipeline.borrow().as_ref() {
             sched::emit(&p.input(), Event::Data(out));
+        }
+    }
+
+    /// The upstream closes after the response just delivered: the requests pipelined after
+    /// it were not processed (RFC 9112 §9.6), so they go again on a new connection.
+    fn hand_over_rest(self: &Rc<Self>) {
+        let rest: Vec<Waiter> = self.waiters.borrow_mut().drain(..).collect();
+        if rest.is_empty() {
+            return;
+        }
+        let Some(pool) = self.pool.upgrade() else {
+            for w in rest {
+                reply_error(&w.reply, ErrorCode::ConnectionReset);
+            }
+            return;
+        };
+        let existing = pool.borrow().get(&self.key).cloned();
+        let next = match existing {
+            Some(s) if !s.closed.get() && !s.retired.get() && !Rc::ptr_eq(&s, self) => s,
+            _ => {
+                let s = Session::start(
+                    &self.layout,
+                    self.ctx.clone(),
+                    self.key.clone(),
+                    &pool,
+                    self.options.clone(),
+                );
+                pool.borrow_mut().insert(self.key.clone(), s.clone());
+                s
+            }
+        };
+        for w in rest {
+            match w.resend {
+                Some((data, answers)) => {
+                    if w.tunnel {
+                        *next.tunnel.borrow_mut() = Tunnel::Pending(Data::new(), false);
+                    }
+                    next.send_encoded(data, answers, w.reply, w.tunnel)
+                }
+                None => reply_error(&w.reply, ErrorCode::ConnectionReset),
+            }
         }
     }
 
@@ -420,10 +483,15 @@ impl Session {
 
     fn deliver(self: &Rc<Self>, evt: Event) {
         if let Event::MessageStart(m) = &evt {
-            let status = with_response(&m.head, |h| h.status);
+            let (status, keep_alive) = with_response(&m.head, |h| (h.status, h.keep_alive()));
             if (100..200).contains(&status) && status != 101 {
                 self.interim.set(true);
                 return;
+            }
+            if !keep_alive && status != 101 {
+                // No new requests go to this connection.
+                self.closing.set(true);
+                self.retire();
             }
         }
         if self.interim.get() {
@@ -452,6 +520,9 @@ impl Session {
             if matches!(*self.tunnel.borrow(), Tunnel::Open(_)) {
                 return;
             }
+        }
+        if end && self.closing.get() {
+            self.hand_over_rest();
         }
         if end && self.waiters.borrow().is_empty() {
             if self.retired.get() {
