@@ -9,7 +9,6 @@
 //! (`to_vec`, `make_contiguous`, `encode`, multi-chunk `to_bytes`) or that take
 //! borrowed input (`push_slice`, `From<&str>`).
 
-use std::collections::VecDeque;
 use std::fmt;
 use std::ops::{Bound, RangeBounds};
 
@@ -17,6 +16,7 @@ use base64::alphabet;
 use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
 use base64::engine::DecodePaddingMode;
 use base64::Engine as _;
+use crate::chunks::Chunks;
 use bytes::Bytes;
 use thiserror::Error;
 
@@ -139,7 +139,7 @@ pub enum DecodeError {
 /// contiguous slice can ask for it explicitly ([`Data::make_contiguous`],
 /// [`Data::to_bytes`]).
 ///
-/// Chunks live in a `VecDeque` so that both ends can be trimmed in O(1) per
+/// Chunks live in a deque (one chunk inline, see `chunks.rs`) so that both ends can be trimmed in O(1) per
 /// chunk: parsers shift from the front again and again while producers keep
 /// pushing at the back, and a buffered body can grow to many chunks.
 ///
@@ -150,7 +150,7 @@ pub enum DecodeError {
 /// Equality compares the logical bytes, not how they happen to be chunked.
 #[derive(Clone, Default)]
 pub struct Data {
-    chunks: VecDeque<Bytes>,
+    chunks: Chunks,
     len: usize,
 }
 

@@ -3,6 +3,7 @@
 //! `weir-script`.
 
 pub mod activity;
+mod chunks;
 pub mod context;
 pub mod data;
 pub mod event;

@@ -30,8 +30,21 @@ impl Slots {
     }
 }
 
+thread_local! {
+    /// Slots defined so far on this thread (`__inbound`, the fiber flag, then variables).
+    static SLOT_COUNT: std::cell::Cell<usize> = const { std::cell::Cell::new(FIRST_VAR_SLOT) };
+}
+
+/// The first slot that holds a script variable.
+const FIRST_VAR_SLOT: usize = 2;
+
 impl ContextData for Slots {
     fn fork(&self) -> Box<dyn ContextData> {
+        // With no variables, a copy would hold exactly what the original holds, none of it
+        // writable by scripts (`__inbound`, the fiber flag): share it, without entering JS.
+        if SLOT_COUNT.with(|c| c.get()) <= FIRST_VAR_SLOT {
+            return Box::new(Slots(self.0.clone()));
+        }
         let copy = js::enter_keep(|ctx| {
             let src = self.0.clone().restore(ctx).ok()?;
             let dst = Array::new(ctx.clone()).ok()?;
@@ -182,7 +195,9 @@ impl Program {
 
     /// A new slot holding `init` in every new root context.
     pub fn new_slot<'js>(&self, ctx: &Ctx<'js>, init: Value<'js>) -> rquickjs::Result<usize> {
-        self.slot_fn(ctx, "newSlot")?.call((init,))
+        let slot: usize = self.slot_fn(ctx, "newSlot")?.call((init,))?;
+        SLOT_COUNT.with(|c| c.set(c.get().max(slot + 1)));
+        Ok(slot)
     }
 
     /// The slots of a new root context: every variable's initial value, `__inbound` and

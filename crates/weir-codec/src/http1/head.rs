@@ -50,43 +50,41 @@ pub(crate) fn is_field_value(s: &[u8]) -> bool {
 /// reference count to touch when the header is cloned or dropped, and the head buffer is not
 /// kept alive by the name.
 fn well_known(name: &[u8]) -> Option<&'static [u8]> {
-    const NAMES: &[&str] = &[
-        "accept",
-        "accept-encoding",
-        "accept-language",
-        "authorization",
-        "cache-control",
-        "connection",
-        "content-encoding",
-        "content-length",
-        "content-type",
-        "cookie",
-        "date",
-        "etag",
-        "expect",
-        "host",
-        "if-modified-since",
-        "if-none-match",
-        "keep-alive",
-        "last-modified",
-        "location",
-        "origin",
-        "referer",
-        "server",
-        "set-cookie",
-        "transfer-encoding",
-        "upgrade",
-        "user-agent",
-        "vary",
-        "via",
-        "x-forwarded-for",
-        "x-forwarded-proto",
-        "x-request-id",
-    ];
-    NAMES
-        .iter()
-        .find(|n| n.as_bytes() == name)
-        .map(|n| n.as_bytes())
+    // A `match` on byte strings compiles to a switch on the length, then compares.
+    Some(match name {
+        b"accept" => b"accept",
+        b"accept-encoding" => b"accept-encoding",
+        b"accept-language" => b"accept-language",
+        b"authorization" => b"authorization",
+        b"cache-control" => b"cache-control",
+        b"connection" => b"connection",
+        b"content-encoding" => b"content-encoding",
+        b"content-length" => b"content-length",
+        b"content-type" => b"content-type",
+        b"cookie" => b"cookie",
+        b"date" => b"date",
+        b"etag" => b"etag",
+        b"expect" => b"expect",
+        b"host" => b"host",
+        b"if-modified-since" => b"if-modified-since",
+        b"if-none-match" => b"if-none-match",
+        b"keep-alive" => b"keep-alive",
+        b"last-modified" => b"last-modified",
+        b"location" => b"location",
+        b"origin" => b"origin",
+        b"referer" => b"referer",
+        b"server" => b"server",
+        b"set-cookie" => b"set-cookie",
+        b"transfer-encoding" => b"transfer-encoding",
+        b"upgrade" => b"upgrade",
+        b"user-agent" => b"user-agent",
+        b"vary" => b"vary",
+        b"via" => b"via",
+        b"x-forwarded-for" => b"x-forwarded-for",
+        b"x-forwarded-proto" => b"x-forwarded-proto",
+        b"x-request-id" => b"x-request-id",
+        _ => return None,
+    })
 }
 
 /// `s` without leading and trailing SP/HTAB (RFC 9110 OWS).
