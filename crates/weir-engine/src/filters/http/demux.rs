@@ -65,6 +65,7 @@ impl FilterFactory for DemuxHttp {
             opening: false,
             tunnel: None,
             resp_close: false,
+            scratch: Vec::new(),
         })
     }
     fn subs(&self) -> Vec<Rc<LayoutRef>> {
@@ -111,6 +112,9 @@ struct DemuxFilter {
     tunnel: Option<usize>,
     /// The response being written asks for the connection to close.
     resp_close: bool,
+    /// Spare event buffer swapped with a slot's while its events are written, so neither
+    /// allocates per response.
+    scratch: Vec<Event>,
 }
 
 impl DemuxFilter {
@@ -221,9 +225,10 @@ impl DemuxFilter {
     fn flush(&mut self, cx: &FilterCx) {
         let mut replay = None;
         while let Some(front) = self.slots.front_mut() {
-            let events = std::mem::take(&mut front.waiting);
+            let mut events = std::mem::take(&mut self.scratch);
+            std::mem::swap(&mut events, &mut front.waiting);
             if self.tunnel == Some(front.key) {
-                for evt in events {
+                for evt in events.drain(..) {
                     match evt {
                         Event::Data(d) => cx.output(Event::Data(d)),
                         Event::StreamEnd(_) => {
@@ -239,13 +244,18 @@ impl DemuxFilter {
             let info = front.info;
             let mut out = Data::new();
             let mut complete = false;
-            let mut events = events.into_iter();
-            for evt in events.by_ref() {
+            let mut drained = events.drain(..);
+            for evt in drained.by_ref() {
                 if self.encode(evt, info, &mut out) {
                     complete = true;
                     break;
                 }
             }
+            let rest: Option<Vec<Event>> =
+                (complete && self.opening).then(|| drained.by_ref().collect());
+            drop(drained);
+            events.clear();
+            self.scratch = events;
             if !out.is_empty() {
                 cx.output(Event::Data(out));
             }
@@ -258,7 +268,7 @@ impl DemuxFilter {
                         // The tunnel is open: what the client sent after the request, and
                         // what the sub-pipeline sent after its response, flow raw.
                         self.tunnel = Some(front.key);
-                        front.waiting = events.collect();
+                        front.waiting = rest.unwrap_or_default();
                         let held = std::mem::take(&mut self.held);
                         if !held.is_empty() {
                             sched::emit(&sub.input(), Event::Data(held));

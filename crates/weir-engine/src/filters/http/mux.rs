@@ -163,7 +163,14 @@ impl MuxFilter {
     }
 
     fn submit(&mut self, cx: &FilterCx) {
-        let events = std::mem::take(&mut self.request);
+        // The buffer is drained, not replaced: its capacity serves the next request.
+        let mut events = std::mem::take(&mut self.request);
+        self.submit_events(cx, &mut events);
+        events.clear();
+        self.request = events;
+    }
+
+    fn submit_events(&mut self, cx: &FilterCx, events: &mut Vec<Event>) {
         let Some(first) = events.first() else { return };
         let key = match &self.key {
             None => Ok(SessionKey::Context(cx.context().root_id)),
@@ -357,7 +364,7 @@ impl Session {
         session
     }
 
-    fn send(self: &Rc<Self>, events: Vec<Event>, reply: Target, tunnel: bool) {
+    fn send(self: &Rc<Self>, events: &mut Vec<Event>, reply: Target, tunnel: bool) {
         let (head_request, connect) = match events.first() {
             Some(Event::MessageStart(m)) => {
                 with_request(&m.head, |h| (h.method == "HEAD", h.method == "CONNECT"))
@@ -375,7 +382,7 @@ impl Session {
         let mut out = Data::new();
         {
             let mut enc = self.encoder.borrow_mut();
-            for e in events {
+            for e in events.drain(..) {
                 match e {
                     Event::MessageStart(m) => enc.start(m.head),
                     Event::Data(d) => enc.data(d, how, &mut out),
