@@ -304,16 +304,57 @@ fn is_hop_header(name: &[u8]) -> bool {
 /// header, then `connection: <conn>`, then the empty line — field by field, with no copy of
 /// the head.
 fn write_fields(headers: &[Header], framing: Framing, conn: &[u8], out: &mut BytesMut) {
+    let trusted = TRUSTED.with(|t| t.get());
     for h in headers.iter().filter(|h| !is_hop_header(&h.name)) {
-        http1::write_field(&h.name, &h.value, out);
+        if trusted {
+            put_field(&h.name, &h.value, out);
+        } else {
+            http1::write_field(&h.name, &h.value, out);
+        }
     }
     match framing {
-        Framing::Length(n) => http1::write_field(b"content-length", n.to_string().as_bytes(), out),
-        Framing::Chunked => http1::write_field(b"transfer-encoding", b"chunked", out),
+        Framing::Length(n) => http1::write_content_length(n, out),
+        Framing::Chunked => put_field(b"transfer-encoding", b"chunked", out),
         Framing::None => {}
     }
-    http1::write_field(b"connection", conn, out);
+    put_field(b"connection", conn, out);
     out.extend_from_slice(b"\r\n");
+}
+
+/// `name: value\r\n` for fields known to be clean (constants, or decoded and checked).
+fn put_field(name: &[u8], value: &[u8], out: &mut BytesMut) {
+    out.reserve(name.len() + value.len() + 4);
+    out.extend_from_slice(name);
+    out.extend_from_slice(b": ");
+    out.extend_from_slice(value);
+    out.extend_from_slice(b"\r\n");
+}
+
+thread_local! {
+    /// The head being written was decoded by the codec (lowercase names, values checked)
+    /// and not touched since, so its fields need no cleaning.
+    static TRUSTED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Whether `head` is a typed head straight from the decoder (see [`TRUSTED`]).
+fn is_decoded(head: &Option<Head>) -> bool {
+    let Some(h) = head else { return false };
+    if let Some(r) = h.as_any().downcast_ref::<HttpRequest>() {
+        return r.mirror.borrow().is_none();
+    }
+    if let Some(r) = h.as_any().downcast_ref::<HttpResponse>() {
+        return r.mirror.borrow().is_none() && !r.scripted;
+    }
+    false
+}
+
+/// Runs `f` with [`TRUSTED`] set for `head`.
+fn trusting<R>(head: &Option<Head>, f: impl FnOnce() -> R) -> R {
+    let trusted = is_decoded(head);
+    TRUSTED.with(|t| t.set(trusted));
+    let r = f();
+    TRUSTED.with(|t| t.set(false));
+    r
 }
 
 /// Writes a response head as Pipy does: the script's headers in order (lowercased, framing
@@ -425,18 +466,22 @@ impl MessageEncoder {
                     let head = head.take();
                     let body = std::mem::take(body);
                     if self.request {
-                        with_request(&head, |h| head_bytes_request(h, Framing::Chunked, out));
+                        trusting(&head, || {
+                            with_request(&head, |h| head_bytes_request(h, Framing::Chunked, out))
+                        });
                         self.state = EncState::Chunked;
                         chunk(body, out);
                     } else {
-                        let has_body = with_response(&head, |h| {
-                            let has_body = response_has_body(h.status, how);
-                            let framing = match has_body {
-                                true => Framing::Chunked,
-                                false => Framing::None,
-                            };
-                            head_bytes_response(h, framing, how.keep_alive, out);
-                            has_body
+                        let has_body = trusting(&head, || {
+                            with_response(&head, |h| {
+                                let has_body = response_has_body(h.status, how);
+                                let framing = match has_body {
+                                    true => Framing::Chunked,
+                                    false => Framing::None,
+                                };
+                                head_bytes_response(h, framing, how.keep_alive, out);
+                                has_body
+                            })
                         });
                         if !has_body {
                             self.state = EncState::Raw;
@@ -461,13 +506,15 @@ impl MessageEncoder {
             }
             EncState::Buffering { head, body } => {
                 if self.request {
-                    with_request(&head, |h| {
-                        let framing = if body.is_empty() && !expects_body(&h.method) {
-                            Framing::None
-                        } else {
-                            Framing::Length(body.len() as u64)
-                        };
-                        head_bytes_request(h, framing, out);
+                    trusting(&head, || {
+                        with_request(&head, |h| {
+                            let framing = if body.is_empty() && !expects_body(&h.method) {
+                                Framing::None
+                            } else {
+                                Framing::Length(body.len() as u64)
+                            };
+                            head_bytes_request(h, framing, out);
+                        })
                     });
                     out.push(body);
                 } else {
@@ -475,15 +522,17 @@ impl MessageEncoder {
                         head_request: false,
                         ..how
                     };
-                    let send_body = with_response(&head, |h| {
-                        if response_has_body(h.status, framed) {
-                            let framing = Framing::Length(body.len() as u64);
-                            head_bytes_response(h, framing, how.keep_alive, out);
-                            !how.head_request
-                        } else {
-                            head_bytes_response(h, Framing::None, how.keep_alive, out);
-                            false
-                        }
+                    let send_body = trusting(&head, || {
+                        with_response(&head, |h| {
+                            if response_has_body(h.status, framed) {
+                                let framing = Framing::Length(body.len() as u64);
+                                head_bytes_response(h, framing, how.keep_alive, out);
+                                !how.head_request
+                            } else {
+                                head_bytes_response(h, Framing::None, how.keep_alive, out);
+                                false
+                            }
+                        })
                     });
                     if send_body {
                         out.push(body);
@@ -494,19 +543,13 @@ impl MessageEncoder {
     }
 }
 
-
 fn head_bytes_request(h: &RequestHead, framing: Framing, out: &mut Data) {
     let mut b = BytesMut::with_capacity(256);
     write_request(h, framing, &mut b);
     out.push_bytes(b.freeze());
 }
 
-fn head_bytes_response(
-    h: &ResponseHead,
-    framing: Framing,
-    keep_alive: bool,
-    out: &mut Data,
-) {
+fn head_bytes_response(h: &ResponseHead, framing: Framing, keep_alive: bool, out: &mut Data) {
     let mut b = BytesMut::with_capacity(128);
     write_response(h, framing, keep_alive, &mut b);
     out.push_bytes(b.freeze());

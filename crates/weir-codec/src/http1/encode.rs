@@ -39,14 +39,46 @@ fn write_fields(headers: &[Header], out: &mut BytesMut) {
 /// callers that build a head field by field without a header list. End the head with
 /// `b"\r\n"`.
 pub fn write_field(name: &[u8], value: &[u8], out: &mut BytesMut) {
-    if name.iter().any(u8::is_ascii_uppercase) {
+    // One branch-free pass over each part decides; a clean line (the rule) is one reserve
+    // and straight copies.
+    let odd_name = name.iter().fold(false, |odd, &b| {
+        odd | b.is_ascii_uppercase() | matches!(b, b'\r' | b'\n' | 0)
+    });
+    let odd_value = value
+        .iter()
+        .fold(false, |odd, &b| odd | matches!(b, b'\r' | b'\n' | 0));
+    out.reserve(name.len() + value.len() + 4);
+    if odd_name {
         put_clean(out, &name.to_ascii_lowercase());
     } else {
-        put_clean(out, name);
+        out.extend_from_slice(name);
     }
-    out.put_slice(b": ");
-    put_clean(out, value);
-    out.put_slice(b"\r\n");
+    out.extend_from_slice(b": ");
+    if odd_value {
+        put_clean(out, value);
+    } else {
+        out.extend_from_slice(value);
+    }
+    out.extend_from_slice(b"\r\n");
+}
+
+/// Appends `content-length: n\r\n` without allocating.
+pub fn write_content_length(n: u64, out: &mut BytesMut) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    let mut v = n;
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    out.reserve(18 + digits.len() - i);
+    out.extend_from_slice(b"content-length: ");
+    out.extend_from_slice(&digits[i..]);
+    out.extend_from_slice(b"\r\n");
 }
 
 /// Appends the request line `METHOD path HTTP/1.x\r\n`.
@@ -187,6 +219,15 @@ mod tests {
         let mut out = BytesMut::new();
         write_chunk(n, &mut out);
         out
+    }
+
+    #[test]
+    fn content_length_digits() {
+        for n in [0u64, 7, 10, 99, 100, 123_456_789, u64::MAX] {
+            let mut b = BytesMut::new();
+            write_content_length(n, &mut b);
+            assert_eq!(&b[..], format!("content-length: {n}\r\n").as_bytes());
+        }
     }
 
     #[test]

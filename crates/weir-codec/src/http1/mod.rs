@@ -49,8 +49,8 @@ use bytes::Bytes;
 
 pub use decode::{RequestDecoder, ResponseDecoder, ResponseFor};
 pub use encode::{
-    reason_phrase, write_chunk, write_field, write_last_chunk, write_request_head,
-    write_request_line, write_response_head, write_status_line,
+    reason_phrase, write_chunk, write_content_length, write_field, write_last_chunk,
+    write_request_head, write_request_line, write_response_head, write_status_line,
 };
 pub use error::Error;
 pub use head::check_field;
@@ -244,8 +244,18 @@ pub enum Item<H> {
 /// `connection` header lists `keep-alive` (and none lists `close`). `connection` values are
 /// comma-separated token lists, compared case-insensitively, across all `connection` fields.
 pub fn keep_alive(version: Version, headers: &[Header]) -> bool {
-    let close = connection_lists(headers, b"close");
-    let keep = connection_lists(headers, b"keep-alive");
+    // One pass over the `connection` fields (usually none or one).
+    let mut close = false;
+    let mut keep = false;
+    for h in headers
+        .iter()
+        .filter(|h| h.name.len() == 10 && h.name.eq_ignore_ascii_case(b"connection"))
+    {
+        for token in h.value.split(|&b| b == b',').map(head::trim_ows) {
+            close |= token.eq_ignore_ascii_case(b"close");
+            keep |= token.eq_ignore_ascii_case(b"keep-alive");
+        }
+    }
     match version {
         Version::Http11 => !close,
         Version::Http10 => keep && !close,
