@@ -6,6 +6,7 @@ pub mod crypto;
 pub mod data;
 pub mod http;
 pub mod hub;
+pub mod int;
 pub mod json;
 pub mod layout;
 pub mod logging;
@@ -29,6 +30,7 @@ pub fn install_all(ctx: &Ctx<'_>) -> Result<()> {
     layout::install(ctx)?;
     logging::install(ctx)?;
     hub::install(ctx)?;
+    int::install(ctx)?;
     netmask::install(ctx)?;
     os::install(ctx)?;
     stats::install(ctx)?;
