@@ -397,3 +397,24 @@ fn ordinary_bodies_pass_the_limits() {
         }
     }
 }
+
+/// Found by the `compress_decode` fuzz target: a corrupt brotli stream (an uncompressed
+/// meta-block) that fails with `Truncated` after 27 bytes when given whole, but with
+/// `Brotli` and no output when cut at byte 13..=18. The brotli decoder sizes its ring buffer
+/// by peeking at the next meta-block header when the input holds it (as the C reference
+/// does), so how much input is visible can change where a *corrupt* stream is caught. What
+/// must not change: it is an error however it is cut, and nothing panics.
+#[test]
+fn corrupt_brotli_fails_however_it_is_cut() {
+    let input: &[u8] =
+        b"\x8b\x08\x00\x00\x00\x27\x08\x2e\x10\x1f\x06\x1c\x70\xa3\x09\x30\x8e\x00\x22";
+    for at in 0..=input.len() {
+        let r = decode_split(Method::Brotli, input, &[at]);
+        assert!(
+            matches!(r, Err(Error::Truncated | Error::Brotli)),
+            "cut at {at}: {r:?}"
+        );
+    }
+    let bytes: Vec<usize> = (1..input.len()).collect();
+    assert!(decode_split(Method::Brotli, input, &bytes).is_err());
+}
