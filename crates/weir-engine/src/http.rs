@@ -17,6 +17,8 @@ use crate::{Data, ErrorCode};
 pub struct HttpRequest {
     pub head: RefCell<RequestHead>,
     pub mirror: RefCell<Option<Head>>,
+    /// Not straight from the decoder (edited by a filter): fields are cleaned when written.
+    pub edited: bool,
 }
 
 pub struct HttpResponse {
@@ -32,6 +34,7 @@ impl HttpRequest {
         Rc::new(HttpRequest {
             head: RefCell::new(head),
             mirror: RefCell::new(None),
+            edited: false,
         })
     }
 }
@@ -81,7 +84,11 @@ impl HeadValue for HttpRequest {
             None => {
                 let mut h = self.head.borrow().clone();
                 put_headers(&mut h.headers, edits);
-                Some(HttpRequest::new(h))
+                Some(Rc::new(HttpRequest {
+                    head: RefCell::new(h),
+                    mirror: RefCell::new(None),
+                    edited: true,
+                }))
             }
         }
     }
@@ -113,7 +120,8 @@ impl HeadValue for HttpResponse {
             None => {
                 let mut h = self.head.borrow().clone();
                 put_headers(&mut h.headers, edits);
-                Some(HttpResponse::new(h))
+                // Edited: no longer straight from the decoder (cleaned when written).
+                Some(HttpResponse::scripted(h))
             }
         }
     }
@@ -340,7 +348,7 @@ thread_local! {
 fn is_decoded(head: &Option<Head>) -> bool {
     let Some(h) = head else { return false };
     if let Some(r) = h.as_any().downcast_ref::<HttpRequest>() {
-        return r.mirror.borrow().is_none();
+        return r.mirror.borrow().is_none() && !r.edited;
     }
     if let Some(r) = h.as_any().downcast_ref::<HttpResponse>() {
         return r.mirror.borrow().is_none() && !r.scripted;
