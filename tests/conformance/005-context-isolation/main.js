@@ -5,7 +5,7 @@ var setFromHelper = v => { _who = v };
 var readFromHelper = () => _who;
 
 pipy({ _who: '', _count: 0 })
-.listen(28501)
+.listen('127.0.0.1:28501')
 .replaceData(d => (
   setFromHelper(d.toString().trim()),
   new Timeout(d.toString().trim().length * 0.1).wait()

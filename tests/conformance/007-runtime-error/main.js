@@ -1,6 +1,6 @@
 // An exception in a callback ends only that stream (RuntimeError); others carry on.
 pipy()
-.listen(28701)
+.listen('127.0.0.1:28701')
 .replaceData(d => d.toString().startsWith('boom') ? undefinedFunction() : new Data('ok\n'))
-.listen(28702)
+.listen('127.0.0.1:28702')
 .replaceData(() => 42)

@@ -3,6 +3,6 @@
 pipy.exit(() => new Timeout(0.2).wait().then(() => println('hook done')))
 
 pipy()
-.listen(28120)
+.listen('127.0.0.1:28120')
 .task()
 .onStart(() => (println('exiting'), pipy.exit(0), new StreamEnd))

@@ -5,7 +5,7 @@ var $name
 var $n = 0
 var total = 0
 
-pipy.listen(28150, $=>$
+pipy.listen('127.0.0.1:28150', $=>$
   .handleData(d => { $name = d.toString().trim(); $n++; total++ })
   .wait(() => new Timeout($name.length * 0.1).wait())
   .replaceData(() => new Data(`${$name} n=${$n}\n`))

@@ -2,7 +2,7 @@
 // a new-style helper.
 import { shout } from './plugins/helper.js'
 
-pipy.listen(28170, $=>$
+pipy.listen('127.0.0.1:28170', $=>$
   .onStart(() => new Data(shout('welcome') + '\n'))
   .chain(['plugins/legacy.js'])
 )

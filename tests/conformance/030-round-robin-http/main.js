@@ -24,7 +24,7 @@ pipy({
   .serveHTTP(() => new Message(`${port}\n`))
 )
 
-.listen(29030)
+.listen('127.0.0.1:29030')
 .demuxHTTP().to(
   $=>$.branchMessageStart(
     msg => _upstream = pools.find(msg.head.headers.host, msg.head.path)?.borrow(), (

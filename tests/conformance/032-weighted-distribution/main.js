@@ -22,7 +22,7 @@ pipy({
   .serveHTTP(() => new Message(`${port}\n`))
 )
 
-.listen(29040)
+.listen('127.0.0.1:29040')
 .demuxHTTP().to(
   $=>$
   .handleMessageStart(

@@ -3,7 +3,7 @@ var requests = new stats.Counter('weir_http_requests', ['method']);
 
 pipy()
 
-.listen(29070)
+.listen('127.0.0.1:29070')
 .serveHTTP(
   msg => (
     requests.increase(),

@@ -7,7 +7,7 @@ try {
   thrown = e.message
 }
 
-pipy.listen(28620, $=>$.serveHTTP(
+pipy.listen('127.0.0.1:28620', $=>$.serveHTTP(
   function (req) {
     var path = req.head.path
     if (path === '/checks') {

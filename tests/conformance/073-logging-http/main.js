@@ -9,7 +9,7 @@ var live = new logging.JSONLogger('live').toHTTP('http://127.0.0.1:28712/logs?ap
 var dead = new logging.TextLogger('dead').toHTTP('http://127.0.0.1:28713/', { batch: { size: 1 } })
 var n = 0
 
-pipy.listen(28711, $=>$
+pipy.listen('127.0.0.1:28711', $=>$
   .replaceData(() => {
     for (var i = 0; i < 5; i++) {
       live.log({ n: ++n })
