@@ -395,9 +395,8 @@ mod tests {
         assert_eq!((items.len(), r), (3, Ok(())));
         assert_eq!(&rest[..], b"GET");
         // An `upgrade` field that `connection` does not name is not an upgrade request.
-        let (items, r, _) = all_requests(
-            b"GET / HTTP/1.1\r\nupgrade: websocket\r\n\r\nGET / HTTP/1.1\r\n\r\n",
-        );
+        let (items, r, _) =
+            all_requests(b"GET / HTTP/1.1\r\nupgrade: websocket\r\n\r\nGET / HTTP/1.1\r\n\r\n");
         assert_eq!((items.len(), r), (4, Ok(())));
     }
 
