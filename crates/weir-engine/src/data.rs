@@ -12,11 +12,11 @@
 use std::fmt;
 use std::ops::{Bound, RangeBounds};
 
+use crate::chunks::Chunks;
 use base64::alphabet;
 use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
 use base64::engine::DecodePaddingMode;
 use base64::Engine as _;
-use crate::chunks::Chunks;
 use bytes::Bytes;
 use thiserror::Error;
 

@@ -98,7 +98,7 @@ pub fn throttle<'js>(
                     cx.context(),
                     method,
                     |_| Ok(Vec::new()),
-                    |_, v| Ok(crate::api::pipy::show(v.ctx(), &[v.clone()])),
+                    |_, v| Ok(crate::api::pipy::show(v.ctx(), std::slice::from_ref(&v))),
                 )?,
                 (None, Some(k)) => k.clone(),
                 (None, None) => String::new(),

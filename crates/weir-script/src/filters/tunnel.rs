@@ -63,7 +63,7 @@ pub fn connect<'js>(ctx: &Ctx<'js>, b: &Rc<Builder>, args: &[Value<'js>]) -> Res
                 cx.context(),
                 "connectHTTPTunnel()",
                 |_| Ok(Vec::new()),
-                |ctx, v| request_events(ctx, v),
+                request_events,
             )
         })
     } else {

@@ -387,10 +387,8 @@ fn script_wants_close(head: &Option<crate::event::Head>) -> bool {
             return false;
         }
     }
-    h.header("connection").is_some_and(|v| {
-        v.split(',')
-            .any(|t| t.trim().eq_ignore_ascii_case("close"))
-    })
+    h.header("connection")
+        .is_some_and(|v| v.split(',').any(|t| t.trim().eq_ignore_ascii_case("close")))
 }
 
 /// The events of an empty response with `status`.

@@ -601,10 +601,7 @@ impl Session {
 
     /// The tunnel is waiting for its answer or open.
     fn tunnel_alive(&self) -> bool {
-        matches!(
-            *self.tunnel.borrow(),
-            Tunnel::Pending(..) | Tunnel::Open(_)
-        )
+        matches!(*self.tunnel.borrow(), Tunnel::Pending(..) | Tunnel::Open(_))
     }
 
     /// Closes the session once it has been idle for `max_idle`. One task per session, started

@@ -158,8 +158,8 @@ impl Filter for AcceptFilter {
             Event::MessageStart(m) => {
                 let status = response_of(&m.head).status;
                 let (connect, upgrade) = self.may_open;
-                self.opening = (connect && (200..300).contains(&status))
-                    || (upgrade && status == 101);
+                self.opening =
+                    (connect && (200..300).contains(&status)) || (upgrade && status == 101);
                 cx.output(evt);
             }
             Event::Data(_) => cx.output(evt),
