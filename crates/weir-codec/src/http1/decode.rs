@@ -5,7 +5,7 @@ use std::collections::VecDeque;
 use bytes::{Buf, Bytes, BytesMut};
 
 use super::body::{Body, BodyEvent, Chunked};
-use super::head::{parse_request, parse_response};
+use super::head::{parse_request, parse_response, HeadSection};
 use super::scan::{Scanner, Section};
 use super::{BodyKind, Error, Item, Limits, RequestHead, ResponseHead};
 
@@ -65,8 +65,14 @@ impl Core {
     /// Moves head bytes from `input` into `buf`; returns the whole head section (without
     /// skipped empty lines) once its final empty line has arrived. The caller parses it with
     /// the scanner's line ends, then resets the scanner.
-    fn take_head(&mut self, input: &mut Bytes) -> Result<Option<BytesMut>, Error> {
+    fn take_head(&mut self, input: &mut Bytes) -> Result<Option<HeadSection>, Error> {
         let found = self.scanner.scan(input, &self.limits)?;
+        if let (Some(n), true) = (found, self.buf.is_empty()) {
+            // The whole head is in this input: share it instead of copying.
+            let mut section = input.split_to(n.min(input.len()));
+            section.advance(self.scanner.skipped().min(section.len()));
+            return Ok(Some(HeadSection::Shared(section)));
+        }
         let n = found.unwrap_or(input.len());
         self.buf
             .extend_from_slice(input.get(..n).unwrap_or_default());
@@ -77,7 +83,7 @@ impl Core {
         let skipped = self.scanner.skipped();
         let mut section = self.buf.split();
         section.advance(skipped.min(section.len()));
-        Ok(Some(section))
+        Ok(Some(HeadSection::Copied(section)))
     }
 
     /// The state after a head with body `kind`; `tunnel`: decoding stops after this message.
@@ -380,6 +386,37 @@ mod tests {
         assert_eq!(d.decode(&mut input), Ok(None));
         d.resume();
         assert!(matches!(d.decode(&mut input), Ok(Some(Item::Head(h, _))) if h.method == "GET"));
+    }
+
+    #[test]
+    fn names_lowercased_whether_shared_or_copied() {
+        let text = b"GET / HTTP/1.1\r\nHost: h\r\nX-Odd-Name: v\r\nx-low: w\r\n\r\n";
+        let names = |head: &RequestHead| -> Vec<String> {
+            head.headers
+                .iter()
+                .map(|h| String::from_utf8_lossy(&h.name).into_owned())
+                .collect()
+        };
+        // Whole in one input (shared with it), and byte by byte (copied).
+        let (items, r, _) = all_requests(text);
+        assert_eq!(r, Ok(()));
+        let Some(Item::Head(shared, _)) = items.first() else {
+            panic!("no head")
+        };
+        let mut d = RequestDecoder::new(Limits::default());
+        let mut copied = None;
+        for b in text.iter() {
+            let mut input = Bytes::copy_from_slice(&[*b]);
+            while let Ok(Some(item)) = d.decode(&mut input) {
+                if let Item::Head(h, _) = item {
+                    copied = Some(h);
+                }
+            }
+        }
+        let copied = copied.expect("a head");
+        assert_eq!(names(shared), ["host", "x-odd-name", "x-low"]);
+        assert_eq!(names(&copied), names(shared));
+        assert_eq!(shared, &copied);
     }
 
     #[test]

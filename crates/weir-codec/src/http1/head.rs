@@ -150,7 +150,12 @@ fn lowercase_names(buf: &mut [u8], ends: &[usize], skip_first: bool) {
 /// Parses one field line (content range `line` of `section`) and appends it to `out`.
 /// (Pushing here rather than returning `Result<Header, _>` avoids copying the header through
 /// a differently laid-out `Result`, which measurably stalled the hot loop.)
-fn parse_field(section: &Bytes, line: Range<usize>, out: &mut Vec<Header>) -> Result<(), Error> {
+fn parse_field(
+    section: &Bytes,
+    line: Range<usize>,
+    out: &mut Vec<Header>,
+    lowered: bool,
+) -> Result<(), Error> {
     let bytes = section.get(line.clone()).unwrap_or_default();
     if matches!(bytes.first(), Some(b' ' | b'\t')) {
         return Err(Error::ObsFold);
@@ -173,6 +178,7 @@ fn parse_field(section: &Bytes, line: Range<usize>, out: &mut Vec<Header>) -> Re
     }
     let name = match well_known(name) {
         Some(known) => Bytes::from_static(known),
+        None if !lowered && name.iter().any(u8::is_ascii_uppercase) => lowered_name(name),
         None => section.slice(line.start..line.start + colon),
     };
     out.push(Header {
@@ -183,12 +189,65 @@ fn parse_field(section: &Bytes, line: Range<usize>, out: &mut Vec<Header>) -> Re
 }
 
 /// Parses field lines into headers; `count` is how many there are (from the scanner).
-fn parse_fields(section: &Bytes, lines: Lines<'_>, count: usize) -> Result<Vec<Header>, Error> {
+fn parse_fields(
+    section: &Bytes,
+    lines: Lines<'_>,
+    count: usize,
+    lowered: bool,
+) -> Result<Vec<Header>, Error> {
     let mut headers = Vec::with_capacity(count);
     for line in lines {
-        parse_field(section, line, &mut headers)?;
+        parse_field(section, line, &mut headers, lowered)?;
     }
     Ok(headers)
+}
+
+/// A head section as the decoder hands it over: copied (it arrived in pieces; names get
+/// lowercased in place) or shared with the input (it arrived whole; no copy, and names that
+/// are not lowercase are lowered one by one while parsing).
+pub(crate) enum HeadSection {
+    Copied(BytesMut),
+    Shared(Bytes),
+}
+
+impl From<BytesMut> for HeadSection {
+    fn from(b: BytesMut) -> HeadSection {
+        HeadSection::Copied(b)
+    }
+}
+
+impl From<Bytes> for HeadSection {
+    fn from(b: Bytes) -> HeadSection {
+        HeadSection::Shared(b)
+    }
+}
+
+impl HeadSection {
+    /// The bytes, and whether the field names in them are already lowercase.
+    fn prepare(self, ends: &[usize]) -> (Bytes, bool) {
+        match self {
+            HeadSection::Copied(mut b) => {
+                lowercase_names(&mut b, ends, true);
+                (b.freeze(), true)
+            }
+            HeadSection::Shared(b) => (b, false),
+        }
+    }
+}
+
+/// The lowercase form of a field name that has uppercase letters: a static name when it is
+/// a well-known one, else a new buffer.
+fn lowered_name(name: &[u8]) -> Bytes {
+    let mut buf = [0u8; 32];
+    if let Some(dst) = buf.get_mut(..name.len()) {
+        for (d, s) in dst.iter_mut().zip(name) {
+            *d = s.to_ascii_lowercase();
+        }
+        if let Some(known) = well_known(dst) {
+            return Bytes::from_static(known);
+        }
+    }
+    Bytes::from(name.to_ascii_lowercase())
 }
 
 /// Parses an `HTTP-version`; a malformed one is `malformed`, a well-formed one other than 1.0
@@ -255,16 +314,15 @@ fn parse_request_line(line: &[u8]) -> Result<(String, String, Version), Error> {
 /// empty line) and decides its body framing.
 /// `ends` are the line ends recorded by the scanner.
 pub(crate) fn parse_request(
-    mut section: BytesMut,
+    section: impl Into<HeadSection>,
     ends: &[usize],
 ) -> Result<(RequestHead, BodyKind), Error> {
-    lowercase_names(&mut section, ends, true);
-    let section = section.freeze();
+    let (section, lowered) = section.into().prepare(ends);
     let fields = ends.len().saturating_sub(2);
     let mut lines = lines(ends);
     let first = lines.next().ok_or(Error::InvalidRequestLine)?;
     let (method, path, version) = parse_request_line(section.get(first).unwrap_or_default())?;
-    let headers = parse_fields(&section, lines, fields)?;
+    let headers = parse_fields(&section, lines, fields, lowered)?;
     let body = request_body(version, &headers)?;
     Ok((
         RequestHead {
@@ -305,17 +363,16 @@ fn parse_status_line(line: &[u8]) -> Result<(Version, u16, String), Error> {
 /// Parses a complete response head section and decides its body framing, given what request
 /// it answers.
 pub(crate) fn parse_response(
-    mut section: BytesMut,
+    section: impl Into<HeadSection>,
     ends: &[usize],
     answers: ResponseFor,
 ) -> Result<(ResponseHead, BodyKind), Error> {
-    lowercase_names(&mut section, ends, true);
-    let section = section.freeze();
+    let (section, lowered) = section.into().prepare(ends);
     let fields = ends.len().saturating_sub(2);
     let mut lines = lines(ends);
     let first = lines.next().ok_or(Error::InvalidStatusLine)?;
     let (version, status, reason) = parse_status_line(section.get(first).unwrap_or_default())?;
-    let headers = parse_fields(&section, lines, fields)?;
+    let headers = parse_fields(&section, lines, fields, lowered)?;
     let body = response_body(status, version, &headers, answers)?;
     Ok((
         ResponseHead {
@@ -333,7 +390,7 @@ pub(crate) fn parse_trailers(mut section: BytesMut, ends: &[usize]) -> Result<Ve
     lowercase_names(&mut section, ends, false);
     let section = section.freeze();
     let fields = ends.len().saturating_sub(1);
-    let trailers = parse_fields(&section, lines(ends), fields)?;
+    let trailers = parse_fields(&section, lines(ends), fields, true)?;
     let forbidden = [&b"content-length"[..], b"transfer-encoding", b"host"];
     if trailers.iter().any(|t| forbidden.contains(&&t.name[..])) {
         return Err(Error::ForbiddenTrailer);
