@@ -13,7 +13,7 @@ pipy({
   },
 })
 
-.listen(28610)
+.listen('127.0.0.1:28610')
 .serveHTTP(
   req => (
     (f => f
