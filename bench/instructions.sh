@@ -6,19 +6,21 @@
 # kernel (the system calls are the same for weir and nginx on these jobs: one read and one
 # writev per request and side) and cache effects, so read it next to bench/http.sh.
 #
-# Cases: serve (constant 'Hi') and proxy (tutorial 03: demuxHTTP -> muxHTTP -> connect to
-# an nginx backend). Each proxy runs under callgrind; after a warm-up, the counters are
+# Cases: serve (constant 'Hi'), proxy (tutorial 03: demuxHTTP -> muxHTTP -> connect to an
+# nginx backend) and router (proxy plus tutorial 04's per-request scripting, as in
+# bench/http.sh; nginx runs its plain proxy config for it, so weir's router-minus-proxy is
+# the cost of the scripting). Each proxy runs under callgrind; after a warm-up, the counters are
 # zeroed, wrk runs for SECS seconds, the counters are dumped, and the total is divided by
 # the requests wrk completed.
 #
-# Settings: SECS (3), CONNS (20), CASES ("serve proxy"), WEIR (target/release/weir),
+# Settings: SECS (3), CONNS (20), CASES ("serve proxy router"), WEIR (target/release/weir),
 # WEIR_BASE (a second weir binary to compare, optional), KEEP_TMP=1.
 set -euo pipefail
 
 WEIR=${WEIR:-target/release/weir}
 SECS=${SECS:-3}
 CONNS=${CONNS:-20}
-read -r -a CASES <<<"${CASES:-serve proxy}"
+read -r -a CASES <<<"${CASES:-serve proxy router}"
 
 die() { echo "instructions: $*" >&2; exit 1; }
 for t in valgrind callgrind_annotate callgrind_control nginx wrk curl python3; do
@@ -76,6 +78,17 @@ nginx_conf proxy "  upstream be { server 127.0.0.1:$P_BE; keepalive 256; keepali
   server { listen 127.0.0.1:$P_PROXY; location / { proxy_pass http://be; proxy_http_version 1.1; proxy_set_header Connection \"\"; } }"
 echo "pipy().listen('127.0.0.1:$P_SERVE').serveHTTP(new Message('Hi'))" >"$TMP/serve.js"
 echo "pipy().listen('127.0.0.1:$P_PROXY').demuxHTTP().to(\$=>\$.muxHTTP().to(\$=>\$.connect('127.0.0.1:$P_BE')))" >"$TMP/proxy.js"
+cat >"$TMP/router.js" <<EOF
+((router = new algo.URLRouter({ '/*': '127.0.0.1:$P_BE' })) => pipy({ _target: undefined })
+.listen('127.0.0.1:$P_PROXY')
+.demuxHTTP().to(\$=>\$
+  .handleMessageStart(msg => _target = router.find(msg.head.headers.host, msg.head.path))
+  .branch(
+    () => Boolean(_target), \$=>\$.muxHTTP(() => _target).to(\$=>\$.connect(() => _target)),
+    \$=>\$.replaceMessage(new Message({ status: 404 }, 'No route'))
+  )
+))()
+EOF
 
 nginx -c "$TMP/nginx-backend.conf" >/dev/null 2>&1 </dev/null &
 PIDS+=($!)
@@ -107,10 +120,12 @@ measure() {
 echo "# user-space instructions per request (callgrind), wrk -c$CONNS, ${SECS}s"
 for case in "${CASES[@]}"; do
   port=$P_SERVE
-  [[ $case == proxy ]] && port=$P_PROXY
+  [[ $case == serve ]] || port=$P_PROXY
+  conf=$case
+  [[ $case == router ]] && conf=proxy
   measure "weir" "$port" "$WEIR" --threads=1 --no-graph "$TMP/$case.js"
   if [[ -n ${WEIR_BASE:-} ]]; then
     measure "weir-base" "$port" "$WEIR_BASE" --threads=1 --no-graph "$TMP/$case.js"
   fi
-  measure "nginx" "$port" nginx -c "$TMP/nginx-$case.conf"
+  measure "nginx" "$port" nginx -c "$TMP/nginx-$conf.conf"
 done

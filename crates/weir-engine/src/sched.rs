@@ -34,12 +34,6 @@ pub trait EventSink {
     fn on_event(&self, evt: Event);
 }
 
-/// Something to do once the queue has drained (socket writers flush here, so everything a
-/// burst of events produced goes out in one system call).
-pub trait Idle {
-    fn on_idle(&self);
-}
-
 enum Item {
     Event(Target, Event),
     Task(Box<dyn FnOnce()>),
@@ -53,10 +47,6 @@ struct Sched {
     /// What the item being dispatched has emitted so far, in order; it runs before `stack`.
     pending: RefCell<Vec<Item>>,
     busy: Cell<bool>,
-    /// Run when the queue is empty, before the outermost caller gets control back.
-    idle: RefCell<Vec<Rc<dyn Idle>>>,
-    /// Spare vector for draining `idle` without allocating.
-    idle_spare: RefCell<Vec<Rc<dyn Idle>>>,
 }
 
 thread_local! {
@@ -65,44 +55,8 @@ thread_local! {
             stack: RefCell::new(Vec::new()),
             pending: RefCell::new(Vec::new()),
             busy: Cell::new(false),
-            idle: RefCell::new(Vec::new()),
-            idle_spare: RefCell::new(Vec::new()),
         }
     };
-}
-
-/// Calls `hook.on_idle()` once the work in progress is done (now, if there is none). A hook
-/// may emit; what it emits is delivered before the outermost caller returns.
-pub fn when_idle(hook: Rc<dyn Idle>) {
-    let now = S.with(|s| {
-        if s.busy.get() {
-            s.idle.borrow_mut().push(hook);
-            None
-        } else {
-            Some(hook)
-        }
-    });
-    if let Some(hook) = now {
-        hook.on_idle();
-        run();
-    }
-}
-
-/// Runs the idle hooks registered so far; false if there were none.
-fn run_idle_hooks(s: &Sched) -> bool {
-    let mut hooks = std::mem::take(&mut *s.idle_spare.borrow_mut());
-    std::mem::swap(&mut *s.idle.borrow_mut(), &mut hooks);
-    if hooks.is_empty() {
-        *s.idle_spare.borrow_mut() = hooks;
-        return false;
-    }
-    for hook in hooks.drain(..) {
-        if catch_unwind(AssertUnwindSafe(|| hook.on_idle())).is_err() {
-            tracing::error!("internal error in an idle hook");
-        }
-    }
-    *s.idle_spare.borrow_mut() = hooks;
-    true
 }
 
 /// Sends `evt` to `target`, now if nothing is running, else after the running work.
@@ -148,9 +102,6 @@ fn run() {
             // A bug in one filter must not take the whole worker down with it.
             if catch_unwind(AssertUnwindSafe(|| drain(s))).is_err() {
                 tracing::error!("internal error while processing an event; the event was dropped");
-                continue;
-            }
-            if run_idle_hooks(s) {
                 continue;
             }
             break;

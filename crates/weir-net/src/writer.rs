@@ -1,10 +1,12 @@
 //! The sending half of a socket: an event sink with a bounded buffer.
 //!
-//! For TCP ([`SocketWriter::run_tcp`]) the writer writes straight from the event queue's
-//! idle hook: everything a burst of events queued goes out in one `writev` before control
-//! returns to the runtime, with no task wake-up. Only when the socket pushes back
-//! (`EAGAIN`) does the writer's task take over and wait for it to become writable. Both
-//! write from the front of the same queue, synchronously, so bytes never reorder.
+//! For TCP ([`SocketWriter::run_tcp`]) the bytes are written by one flusher task per worker
+//! thread, which runs after the tasks that were ready in the same turn of the runtime: what
+//! a burst of events queued for a socket, even from many streams, goes out in one `writev`,
+//! and a turn costs one task wake-up however many sockets it wrote. Only when a socket
+//! pushes back (`EAGAIN`) does that socket's own task take over and wait for it to become
+//! writable. Both write from the front of the same queue, synchronously, so bytes never
+//! reorder.
 
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
@@ -17,7 +19,6 @@ use bytes::{Buf, Bytes};
 use tokio::io::AsyncWriteExt;
 use tokio::net::tcp::OwnedWriteHalf;
 use tokio::sync::Notify;
-use weir_engine::sched::{self, Idle};
 use weir_engine::tap::Congestion;
 use weir_engine::{ErrorCode, Event, EventSink};
 
@@ -44,9 +45,9 @@ pub struct SocketWriter {
     broken: Cell<bool>,
     /// Called with how the stream ended when the pipeline sends `StreamEnd`.
     close_on_end: Ending,
-    /// TCP: the socket, for writing from the idle hook.
+    /// TCP: the socket, for the flusher to write to.
     direct: RefCell<Option<Rc<OwnedWriteHalf>>>,
-    /// An idle flush is registered.
+    /// The flusher has this writer on its list.
     flush_due: Cell<bool>,
     /// The socket pushed back; the task writes until the queue is empty again.
     blocked: Cell<bool>,
@@ -90,7 +91,7 @@ impl SocketWriter {
         self.kick();
     }
 
-    /// Gets queued bytes moving: a flush when the event queue is idle (TCP, not blocked),
+    /// Gets queued bytes moving: the flusher's next turn (TCP, not blocked),
     /// else a wake-up of the task.
     fn kick(&self) {
         if self.blocked.get() || self.direct.borrow().is_none() {
@@ -99,7 +100,7 @@ impl SocketWriter {
         }
         if !self.flush_due.replace(true) {
             if let Some(me) = self.me.upgrade() {
-                sched::when_idle(me);
+                flusher::schedule(me);
             }
         }
     }
@@ -162,7 +163,7 @@ impl SocketWriter {
     }
 
     /// Writes to a TCP socket until the ending is reached; returns how it ended. Writes
-    /// happen from the event queue's idle hook when the socket takes them (see the module
+    /// happen from the flusher when the socket takes them (see the module
     /// docs); this task waits for writability when it does not, and does the ending.
     pub async fn run_tcp(
         &self,
@@ -209,7 +210,7 @@ impl SocketWriter {
                     how => return Ok(how),
                 }
             }
-            // Bytes are waiting and no idle flush is coming: write them here.
+            // Bytes are waiting and no flush is coming: write them here.
             if !self.blocked.get() && self.write_queue(sock)? {
                 continue;
             }
@@ -313,6 +314,77 @@ impl SocketWriter {
     }
 }
 
+/// One task per worker thread writes every socket that got bytes during a turn of the
+/// runtime, after the tasks that were ready in that turn have run. So bytes that several
+/// streams send to one shared connection (a `muxHTTP` session) in the same turn leave in one
+/// `writev`, and a burst costs one task wake-up in all, not one per socket.
+mod flusher {
+    use std::cell::{Cell, RefCell};
+    use std::rc::Rc;
+
+    use tokio::sync::Notify;
+    
+    use super::SocketWriter;
+
+    thread_local! {
+        static DIRTY: RefCell<Vec<Rc<SocketWriter>>> = const { RefCell::new(Vec::new()) };
+        static SPARE: RefCell<Vec<Rc<SocketWriter>>> = const { RefCell::new(Vec::new()) };
+        static WAKE: Rc<Notify> = Rc::new(Notify::new());
+        static RUNNING: Cell<bool> = const { Cell::new(false) };
+    }
+
+    pub(super) fn schedule(w: Rc<SocketWriter>) {
+        let first = DIRTY.with(|d| {
+            let mut d = d.borrow_mut();
+            d.push(w);
+            d.len() == 1
+        });
+        if !RUNNING.with(|r| r.replace(true)) {
+            // Outside a runtime (tests driving the queue by hand) nothing could run the
+            // task: write now.
+            if tokio::runtime::Handle::try_current().is_err() {
+                RUNNING.with(|r| r.set(false));
+                flush();
+                return;
+            }
+            tokio::task::spawn_local(run());
+        }
+        if first {
+            WAKE.with(|n| n.notify_one());
+        }
+    }
+
+    /// Clears `RUNNING` when the task goes away with its runtime, so a later runtime on
+    /// this thread starts a new one.
+    struct Running;
+
+    impl Drop for Running {
+        fn drop(&mut self) {
+            let _ = RUNNING.try_with(|r| r.set(false));
+        }
+    }
+
+    async fn run() {
+        let _running = Running;
+        let wake = WAKE.with(|n| n.clone());
+        loop {
+            wake.notified().await;
+            flush();
+        }
+    }
+
+    fn flush() {
+        let mut batch = SPARE.with(|s| std::mem::take(&mut *s.borrow_mut()));
+        DIRTY.with(|d| std::mem::swap(&mut *d.borrow_mut(), &mut batch));
+        // What a write does can queue more (a failure ends a pipeline): let the event
+        // queue run after each.
+        for w in batch.drain(..) {
+            weir_engine::sched::hold(|| w.flush_now());
+        }
+        SPARE.with(|s| *s.borrow_mut() = batch);
+    }
+}
+
 /// Chunks written per system call at most.
 const MAX_BATCH: usize = 64;
 /// Bytes gathered per system call at most.
@@ -351,8 +423,10 @@ async fn write_all_vectored<W: tokio::io::AsyncWrite + Unpin>(
     Ok(())
 }
 
-impl Idle for SocketWriter {
-    fn on_idle(&self) {
+impl SocketWriter {
+    /// The flusher's turn: write what is queued, or hand over to the task if the socket
+    /// pushes back.
+    fn flush_now(&self) {
         self.flush_due.set(false);
         if self.blocked.get() || self.broken.get() {
             return;
