@@ -187,28 +187,9 @@ backend be
 EOF
 
 # ---------------------------------------------------------------- weir scripts
-cat >"$TMP/weir-serve.js" <<EOF
-pipy().listen('127.0.0.1:$P_SERVE').serveHTTP(new Message('$SERVE_BODY'))
-EOF
-cat >"$TMP/weir-proxy.js" <<EOF
-pipy().listen('127.0.0.1:$P_PROXY').demuxHTTP().to(\$=>\$.muxHTTP().to(\$=>\$.connect('127.0.0.1:$P_BE')))
-EOF
-
-# "router": the proxy plus the scripting Pipy's tutorial step 04 does per request (a
-# handleMessageStart callback writing a context variable from URLRouter.find, a branch on
-# it, a muxHTTP key and a connect target from callbacks). nginx and HAProxy run their plain
-# proxy config for it, so weir's router-vs-proxy difference is the cost of the scripting.
-cat >"$TMP/weir-router.js" <<EOF
-((router = new algo.URLRouter({ '/*': '127.0.0.1:$P_BE' })) => pipy({ _target: undefined })
-.listen('127.0.0.1:$P_PROXY')
-.demuxHTTP().to(\$=>\$
-  .handleMessageStart(msg => _target = router.find(msg.head.headers.host, msg.head.path))
-  .branch(
-    () => Boolean(_target), \$=>\$.muxHTTP(() => _target).to(\$=>\$.connect(() => _target)),
-    \$=>\$.replaceMessage(new Message({ status: 404 }, 'No route'))
-  )
-))()
-EOF
+# shellcheck source=bench/weir-scripts.sh
+source "$(dirname "$0")/weir-scripts.sh"
+weir_scripts "$TMP" "$P_SERVE" "$P_PROXY" "$P_BE" "$SERVE_BODY"
 
 # ---------------------------------------------------------------- wrk body checker
 cat >"$TMP/check.lua" <<'EOF'

@@ -76,19 +76,9 @@ nginx_conf backend "  server { listen 127.0.0.1:$P_BE; location / { default_type
 nginx_conf serve "  server { listen 127.0.0.1:$P_SERVE; location / { default_type text/plain; return 200 'Hi'; } }"
 nginx_conf proxy "  upstream be { server 127.0.0.1:$P_BE; keepalive 256; keepalive_requests 1000000; }
   server { listen 127.0.0.1:$P_PROXY; location / { proxy_pass http://be; proxy_http_version 1.1; proxy_set_header Connection \"\"; } }"
-echo "pipy().listen('127.0.0.1:$P_SERVE').serveHTTP(new Message('Hi'))" >"$TMP/serve.js"
-echo "pipy().listen('127.0.0.1:$P_PROXY').demuxHTTP().to(\$=>\$.muxHTTP().to(\$=>\$.connect('127.0.0.1:$P_BE')))" >"$TMP/proxy.js"
-cat >"$TMP/router.js" <<EOF
-((router = new algo.URLRouter({ '/*': '127.0.0.1:$P_BE' })) => pipy({ _target: undefined })
-.listen('127.0.0.1:$P_PROXY')
-.demuxHTTP().to(\$=>\$
-  .handleMessageStart(msg => _target = router.find(msg.head.headers.host, msg.head.path))
-  .branch(
-    () => Boolean(_target), \$=>\$.muxHTTP(() => _target).to(\$=>\$.connect(() => _target)),
-    \$=>\$.replaceMessage(new Message({ status: 404 }, 'No route'))
-  )
-))()
-EOF
+# shellcheck source=bench/weir-scripts.sh
+source "$(dirname "$0")/weir-scripts.sh"
+weir_scripts "$TMP" "$P_SERVE" "$P_PROXY" "$P_BE" Hi
 
 nginx -c "$TMP/nginx-backend.conf" >/dev/null 2>&1 </dev/null &
 PIDS+=($!)
@@ -123,9 +113,9 @@ for case in "${CASES[@]}"; do
   [[ $case == serve ]] || port=$P_PROXY
   conf=$case
   [[ $case == router ]] && conf=proxy
-  measure "weir" "$port" "$WEIR" --threads=1 --no-graph "$TMP/$case.js"
+  measure "weir" "$port" "$WEIR" --threads=1 --no-graph "$TMP/weir-$case.js"
   if [[ -n ${WEIR_BASE:-} ]]; then
-    measure "weir-base" "$port" "$WEIR_BASE" --threads=1 --no-graph "$TMP/$case.js"
+    measure "weir-base" "$port" "$WEIR_BASE" --threads=1 --no-graph "$TMP/weir-$case.js"
   fi
   measure "nginx" "$port" nginx -c "$TMP/nginx-$conf.conf"
 done
