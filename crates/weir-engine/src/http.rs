@@ -225,6 +225,26 @@ pub fn request_of(head: &Option<Head>) -> Option<RequestHead> {
     head.as_ref().and_then(|h| h.to_request())
 }
 
+/// Reads a request head that lives in JS (made or touched by a script) back once and puts
+/// a typed copy in its place, so the looks that follow (method, framing, encoding) borrow
+/// it instead of reading JS again. A typed head no script has touched is left as it is.
+pub fn settle_request(head: &mut Option<Head>) {
+    let typed = head
+        .as_ref()
+        .and_then(|h| h.as_any().downcast_ref::<HttpRequest>())
+        .is_some_and(|r| r.mirror.borrow().is_none());
+    if typed || head.is_none() {
+        return;
+    }
+    if let Some(h) = request_of(head) {
+        *head = Some(Rc::new(HttpRequest {
+            head: RefCell::new(h),
+            mirror: RefCell::new(None),
+            edited: true,
+        }));
+    }
+}
+
 /// Runs `f` on the request head of an event head, without copying a typed head that no
 /// script has mirrored; a missing head is `GET /`.
 pub fn with_request<R>(head: &Option<Head>, f: impl FnOnce(&RequestHead) -> R) -> R {

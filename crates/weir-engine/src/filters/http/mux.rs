@@ -26,7 +26,8 @@ use weir_codec::http1::{ResponseDecoder, ResponseFor};
 use super::{decode_responses, HttpOptions};
 use crate::event::{ErrorCode, Event, MessageStart};
 use crate::http::{
-    status_for_error, status_head, with_request, with_response, EncodeFor, MessageEncoder,
+    settle_request, status_for_error, status_head, with_request, with_response, EncodeFor,
+    MessageEncoder,
 };
 use crate::pipeline::{Filter, FilterCx, FilterFactory, LayoutRef, Pipeline};
 use crate::sched::{self, EventSink, Target};
@@ -171,6 +172,9 @@ impl MuxFilter {
     }
 
     fn submit_events(&mut self, cx: &FilterCx, events: &mut Vec<Event>) {
+        if let Some(Event::MessageStart(m)) = events.first_mut() {
+            settle_request(&mut m.head);
+        }
         let Some(first) = events.first() else { return };
         let key = match &self.key {
             None => Ok(SessionKey::Context(cx.context().root_id)),
