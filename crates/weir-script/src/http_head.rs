@@ -16,20 +16,27 @@ use crate::value::JsHead;
 fn headers_to_js<'js>(ctx: &Ctx<'js>, headers: &[Header]) -> Result<(Object<'js>, Object<'js>)> {
     let obj = Object::new(ctx.clone())?;
     let names = Object::new(ctx.clone())?;
-    for h in headers {
-        let name = String::from_utf8_lossy(&h.name).into_owned();
-        let value = String::from_utf8_lossy(&h.value).into_owned();
-        let prev: Value = obj.get(name.as_str())?;
-        if prev.is_undefined() {
-            obj.set(name.as_str(), value)?;
-            names.set(name.as_str(), name.as_str())?;
-        } else if let Some(arr) = prev.as_array() {
-            arr.set(arr.len(), value)?;
+    for (i, h) in headers.iter().enumerate() {
+        // Borrowed when valid UTF-8 (the rule): no copy on the Rust side.
+        let name = String::from_utf8_lossy(&h.name);
+        let value = String::from_utf8_lossy(&h.value);
+        // Repeats are rare: look for one among the earlier names in Rust, not in JS.
+        let repeated = headers
+            .get(..i)
+            .is_some_and(|before| before.iter().any(|p| p.name == h.name));
+        if !repeated {
+            obj.set(&*name, &*value)?;
+            names.set(&*name, &*name)?;
+            continue;
+        }
+        let prev: Value = obj.get(&*name)?;
+        if let Some(arr) = prev.as_array() {
+            arr.set(arr.len(), &*value)?;
         } else {
             let arr = Array::new(ctx.clone())?;
             arr.set(0, prev)?;
-            arr.set(1, value)?;
-            obj.set(name.as_str(), arr)?;
+            arr.set(1, &*value)?;
+            obj.set(&*name, arr)?;
         }
     }
     Ok((obj, names))
