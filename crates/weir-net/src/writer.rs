@@ -323,7 +323,7 @@ mod flusher {
     use std::rc::Rc;
 
     use tokio::sync::Notify;
-    
+
     use super::SocketWriter;
 
     thread_local! {
