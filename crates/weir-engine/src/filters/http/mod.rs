@@ -9,6 +9,7 @@ pub mod tunnel;
 
 use std::rc::Rc;
 
+use bytes::Bytes;
 use weir_codec::http1::{self, RequestDecoder, ResponseDecoder};
 
 use crate::event::{Event, MessageEnd, MessageStart};
@@ -54,12 +55,49 @@ pub(crate) enum Decoded {
     Event(Event),
 }
 
-/// Feeds Data through a request decoder; stops at the first error. Returns the bytes the
-/// decoder left alone because it stopped after a CONNECT or upgrade request.
-pub(crate) fn decode_requests(
-    dec: &mut RequestDecoder,
+/// The two decoders, as the loop below needs them.
+trait ItemDecoder {
+    type Head;
+    fn decode(
+        &mut self,
+        input: &mut Bytes,
+    ) -> Result<Option<http1::Item<Self::Head>>, http1::Error>;
+    fn is_tunnel(&self) -> bool;
+}
+
+impl ItemDecoder for RequestDecoder {
+    type Head = http1::RequestHead;
+    fn decode(
+        &mut self,
+        input: &mut Bytes,
+    ) -> Result<Option<http1::Item<Self::Head>>, http1::Error> {
+        RequestDecoder::decode(self, input)
+    }
+    fn is_tunnel(&self) -> bool {
+        RequestDecoder::is_tunnel(self)
+    }
+}
+
+impl ItemDecoder for ResponseDecoder {
+    type Head = http1::ResponseHead;
+    fn decode(
+        &mut self,
+        input: &mut Bytes,
+    ) -> Result<Option<http1::Item<Self::Head>>, http1::Error> {
+        ResponseDecoder::decode(self, input)
+    }
+    fn is_tunnel(&self) -> bool {
+        ResponseDecoder::is_tunnel(self)
+    }
+}
+
+/// Feeds Data through a decoder, item by item; stops at the first error. Returns the bytes
+/// the decoder left alone because it stopped for a tunnel (after a CONNECT or upgrade
+/// request; after a 101, or a 2xx to CONNECT).
+fn decode_items<D: ItemDecoder>(
+    dec: &mut D,
     data: &Data,
-    out: &mut impl FnMut(Decoded),
+    out: &mut impl FnMut(http1::Item<D::Head>),
 ) -> Result<Data, http1::Error> {
     let mut left = Data::new();
     for chunk in data.chunks() {
@@ -69,24 +107,7 @@ pub(crate) fn decode_requests(
         }
         let mut input = chunk.clone();
         while let Some(item) = dec.decode(&mut input)? {
-            match item {
-                http1::Item::Head(head, _kind) => {
-                    let info = RequestInfo {
-                        keep_alive: http1::keep_alive(head.version, &head.headers),
-                        head_request: head.method == "HEAD",
-                        connect: head.method == "CONNECT",
-                        upgrade: head.is_upgrade(),
-                    };
-                    let evt = Event::MessageStart(MessageStart {
-                        head: Some(HttpRequest::new(head)),
-                    });
-                    out(Decoded::Request(evt, info));
-                }
-                http1::Item::Body(b) => out(Decoded::Event(Event::Data(Data::from(b)))),
-                http1::Item::End { .. } => {
-                    out(Decoded::Event(Event::MessageEnd(MessageEnd::default())))
-                }
-            }
+            out(item);
         }
         if !input.is_empty() {
             left.push_bytes(input);
@@ -95,28 +116,37 @@ pub(crate) fn decode_requests(
     Ok(left)
 }
 
-/// Feeds Data through a response decoder; stops at the first error. Returns the bytes after
-/// a response that opened a tunnel (101, or 2xx to CONNECT).
+/// Request bytes to events (see [`decode_items`]).
+pub(crate) fn decode_requests(
+    dec: &mut RequestDecoder,
+    data: &Data,
+    out: &mut impl FnMut(Decoded),
+) -> Result<Data, http1::Error> {
+    decode_items(dec, data, &mut |item| match item {
+        http1::Item::Head(head, _kind) => {
+            let info = RequestInfo {
+                keep_alive: http1::keep_alive(head.version, &head.headers),
+                head_request: head.method == "HEAD",
+                connect: head.method == "CONNECT",
+                upgrade: head.is_upgrade(),
+            };
+            let evt = Event::MessageStart(MessageStart {
+                head: Some(HttpRequest::new(head)),
+            });
+            out(Decoded::Request(evt, info));
+        }
+        http1::Item::Body(b) => out(Decoded::Event(Event::Data(Data::from(b)))),
+        http1::Item::End { .. } => out(Decoded::Event(Event::MessageEnd(MessageEnd::default()))),
+    })
+}
+
+/// Response bytes to events (see [`decode_items`]).
 pub(crate) fn decode_responses(
     dec: &mut ResponseDecoder,
     data: &Data,
     out: &mut impl FnMut(Event),
 ) -> Result<Data, http1::Error> {
-    let mut left = Data::new();
-    for chunk in data.chunks() {
-        if dec.is_tunnel() {
-            left.push_bytes(chunk.clone());
-            continue;
-        }
-        let mut input = chunk.clone();
-        while let Some(item) = dec.decode(&mut input)? {
-            out(response_item(item));
-        }
-        if !input.is_empty() {
-            left.push_bytes(input);
-        }
-    }
-    Ok(left)
+    decode_items(dec, data, &mut |item| out(response_item(item)))
 }
 
 pub(crate) fn response_item(item: http1::Item<http1::ResponseHead>) -> Event {
