@@ -17,8 +17,9 @@ use crate::{Data, ErrorCode};
 pub struct HttpRequest {
     pub head: RefCell<RequestHead>,
     pub mirror: RefCell<Option<Head>>,
-    /// Not straight from the decoder (edited by a filter): fields are cleaned when written.
-    pub edited: bool,
+    /// Made or edited by a script or a filter, not straight from the decoder: its fields are
+    /// cleaned when written.
+    pub scripted: bool,
 }
 
 pub struct HttpResponse {
@@ -34,7 +35,16 @@ impl HttpRequest {
         Rc::new(HttpRequest {
             head: RefCell::new(head),
             mirror: RefCell::new(None),
-            edited: false,
+            scripted: false,
+        })
+    }
+
+    /// A typed copy of a head a script made or touched.
+    pub fn scripted(head: RequestHead) -> Rc<HttpRequest> {
+        Rc::new(HttpRequest {
+            head: RefCell::new(head),
+            mirror: RefCell::new(None),
+            scripted: true,
         })
     }
 }
@@ -84,11 +94,7 @@ impl HeadValue for HttpRequest {
             None => {
                 let mut h = self.head.borrow().clone();
                 put_headers(&mut h.headers, edits);
-                Some(Rc::new(HttpRequest {
-                    head: RefCell::new(h),
-                    mirror: RefCell::new(None),
-                    edited: true,
-                }))
+                Some(HttpRequest::scripted(h))
             }
         }
     }
@@ -237,11 +243,7 @@ pub fn settle_request(head: &mut Option<Head>) {
         return;
     }
     if let Some(h) = request_of(head) {
-        *head = Some(Rc::new(HttpRequest {
-            head: RefCell::new(h),
-            mirror: RefCell::new(None),
-            edited: true,
-        }));
+        *head = Some(HttpRequest::scripted(h));
     }
 }
 
@@ -364,11 +366,12 @@ thread_local! {
     static TRUSTED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
-/// Whether `head` is a typed head straight from the decoder (see [`TRUSTED`]).
-fn is_decoded(head: &Option<Head>) -> bool {
+/// Whether `head` is a typed head straight from the decoder, not made or touched by a
+/// script (see [`TRUSTED`]).
+pub(crate) fn is_decoded(head: &Option<Head>) -> bool {
     let Some(h) = head else { return false };
     if let Some(r) = h.as_any().downcast_ref::<HttpRequest>() {
-        return r.mirror.borrow().is_none() && !r.edited;
+        return r.mirror.borrow().is_none() && !r.scripted;
     }
     if let Some(r) = h.as_any().downcast_ref::<HttpResponse>() {
         return r.mirror.borrow().is_none() && !r.scripted;

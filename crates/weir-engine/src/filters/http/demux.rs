@@ -381,13 +381,11 @@ impl DemuxFilter {
 /// connection closes after it, as the script asked). A head decoded from an upstream and
 /// left alone does not count: its `connection` field is about the upstream connection.
 fn script_wants_close(head: &Option<crate::event::Head>) -> bool {
-    let Some(h) = head else { return false };
-    if let Some(r) = h.as_any().downcast_ref::<crate::http::HttpResponse>() {
-        if r.mirror.borrow().is_none() && !r.scripted {
-            return false;
-        }
+    if crate::http::is_decoded(head) {
+        return false;
     }
-    h.header("connection")
+    head.as_ref()
+        .and_then(|h| h.header("connection"))
         .is_some_and(|v| v.split(',').any(|t| t.trim().eq_ignore_ascii_case("close")))
 }
 
