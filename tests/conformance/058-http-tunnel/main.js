@@ -43,3 +43,14 @@ pipy({
 .muxHTTP().to($=>$
   .connect('127.0.0.1:28580')
 )
+
+// A CONNECT proxy that takes a second to answer: what a client sends before the answer is
+// held, at most 1 MiB.
+.listen('127.0.0.1:28584')
+.demuxHTTP().to($=>$
+  .acceptHTTPTunnel(
+    () => new Timeout(1).wait().then(() => undefined)
+  ).to($=>$
+    .connect('127.0.0.1:28581')
+  )
+)
