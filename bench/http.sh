@@ -114,28 +114,8 @@ cpu_ticks() { # utime+stime of a pid (all its threads), in clock ticks
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 
 # ---------------------------------------------------------------- nginx configs
-mkdir -p "$TMP/nginx-tmp"
-nginx_conf() { # $1 name, $2 server/upstream block text -> $TMP/nginx-$1.conf
-  cat >"$TMP/nginx-$1.conf" <<EOF
-daemon off;
-master_process off;
-worker_processes 1;
-pid $TMP/nginx-$1.pid;
-error_log $TMP/nginx-$1-error.log warn;
-events { worker_connections 8192; }
-http {
-  access_log off;
-  keepalive_requests 1000000;
-  keepalive_timeout 60s;
-  client_body_temp_path $TMP/nginx-tmp/body;
-  proxy_temp_path $TMP/nginx-tmp/proxy;
-  fastcgi_temp_path $TMP/nginx-tmp/fastcgi;
-  uwsgi_temp_path $TMP/nginx-tmp/uwsgi;
-  scgi_temp_path $TMP/nginx-tmp/scgi;
-$2
-}
-EOF
-}
+# shellcheck source=bench/lib.sh
+source "$(dirname "$0")/lib.sh"
 nginx_conf backend "
   server {
     listen 127.0.0.1:$P_BE backlog=4096;
@@ -187,8 +167,6 @@ backend be
 EOF
 
 # ---------------------------------------------------------------- weir scripts
-# shellcheck source=bench/weir-scripts.sh
-source "$(dirname "$0")/weir-scripts.sh"
 weir_scripts "$TMP" "$P_SERVE" "$P_PROXY" "$P_BE" "$SERVE_BODY"
 
 # ---------------------------------------------------------------- wrk body checker

@@ -51,33 +51,12 @@ print(*[s.getsockname()[1] for s in ss])
 EOF
 )
 
-mkdir -p "$TMP/nginx-tmp"
-nginx_conf() { # $1 name, $2 server/upstream block
-  cat >"$TMP/nginx-$1.conf" <<EOF
-daemon off;
-master_process off;
-worker_processes 1;
-pid $TMP/nginx-$1.pid;
-error_log $TMP/nginx-$1-error.log warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  keepalive_requests 1000000;
-  client_body_temp_path $TMP/nginx-tmp/body;
-  proxy_temp_path $TMP/nginx-tmp/proxy;
-  fastcgi_temp_path $TMP/nginx-tmp/fastcgi;
-  uwsgi_temp_path $TMP/nginx-tmp/uwsgi;
-  scgi_temp_path $TMP/nginx-tmp/scgi;
-$2
-}
-EOF
-}
+# shellcheck source=bench/lib.sh
+source "$(dirname "$0")/lib.sh"
 nginx_conf backend "  server { listen 127.0.0.1:$P_BE; location / { default_type text/plain; return 200 'hello-from-the-nginx-backend'; } }"
 nginx_conf serve "  server { listen 127.0.0.1:$P_SERVE; location / { default_type text/plain; return 200 'Hi'; } }"
 nginx_conf proxy "  upstream be { server 127.0.0.1:$P_BE; keepalive 256; keepalive_requests 1000000; }
   server { listen 127.0.0.1:$P_PROXY; location / { proxy_pass http://be; proxy_http_version 1.1; proxy_set_header Connection \"\"; } }"
-# shellcheck source=bench/weir-scripts.sh
-source "$(dirname "$0")/weir-scripts.sh"
 weir_scripts "$TMP" "$P_SERVE" "$P_PROXY" "$P_BE" Hi
 
 nginx -c "$TMP/nginx-backend.conf" >/dev/null 2>&1 </dev/null &

@@ -1,5 +1,32 @@
-# Sourced by the bench scripts: writes the weir scripts of the HTTP cases into a folder.
-#   weir_scripts DIR SERVE_PORT PROXY_PORT BACKEND_PORT SERVE_BODY
+# Sourced by the bench scripts: helpers they share.
+
+# nginx_conf NAME BLOCK: writes $TMP/nginx-NAME.conf, a one-worker nginx without a master
+# process, no access log, keep-alive connections that last, BLOCK in its http section.
+nginx_conf() {
+  mkdir -p "$TMP/nginx-tmp"
+  cat >"$TMP/nginx-$1.conf" <<CONF
+daemon off;
+master_process off;
+worker_processes 1;
+pid $TMP/nginx-$1.pid;
+error_log $TMP/nginx-$1-error.log warn;
+events { worker_connections 8192; }
+http {
+  access_log off;
+  keepalive_requests 1000000;
+  keepalive_timeout 60s;
+  client_body_temp_path $TMP/nginx-tmp/body;
+  proxy_temp_path $TMP/nginx-tmp/proxy;
+  fastcgi_temp_path $TMP/nginx-tmp/fastcgi;
+  uwsgi_temp_path $TMP/nginx-tmp/uwsgi;
+  scgi_temp_path $TMP/nginx-tmp/scgi;
+$2
+}
+CONF
+}
+
+# weir_scripts DIR SERVE_PORT PROXY_PORT BACKEND_PORT SERVE_BODY: the weir scripts of the
+# HTTP cases.
 # serve:  a constant answer.
 # proxy:  Pipy's tutorial step 03 (demuxHTTP -> muxHTTP -> connect).
 # router: the proxy plus the scripting Pipy's tutorial step 04 does per request (a
