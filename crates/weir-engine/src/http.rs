@@ -392,40 +392,78 @@ fn trusting<R>(head: &Option<Head>, f: impl FnOnce() -> R) -> R {
 /// and connection headers dropped), then `content-length` or `transfer-encoding`, then
 /// `connection` (`upgrade` for a 101).
 pub fn write_response(head: &ResponseHead, framing: Framing, keep_alive: bool, out: &mut BytesMut) {
-    out.reserve(
-        64 + head
-            .headers
-            .iter()
-            .map(|h| h.name.len() + h.value.len() + 4)
-            .sum::<usize>(),
-    );
+    let conn = response_connection(head.status, keep_alive);
+    out.reserve(response_len(head, framing, conn));
     http1::write_status_line(Version::Http11, head.status, &head.reason, out);
-    let conn: &[u8] = match (head.status, keep_alive) {
+    write_fields(&head.headers, framing, conn, out);
+}
+
+fn response_connection(status: u16, keep_alive: bool) -> &'static [u8] {
+    match (status, keep_alive) {
         (101, _) => b"upgrade",
         (_, true) => b"keep-alive",
         (_, false) => b"close",
-    };
-    write_fields(&head.headers, framing, conn, out);
+    }
 }
 
 /// Writes a request head; `connection: keep-alive` is always asked for, or `upgrade` for an
 /// upgrade request (its `upgrade` field is kept).
 pub fn write_request(head: &RequestHead, framing: Framing, out: &mut BytesMut) {
-    out.reserve(
-        64 + head.path.len()
-            + head
-                .headers
-                .iter()
-                .map(|h| h.name.len() + h.value.len() + 4)
-                .sum::<usize>(),
-    );
+    let conn = request_connection(head);
+    out.reserve(request_len(head, framing, conn));
     http1::write_request_line(&head.method, &head.path, Version::Http11, out);
-    let conn: &[u8] = if head.is_upgrade() {
+    write_fields(&head.headers, framing, conn, out);
+}
+
+fn request_connection(head: &RequestHead) -> &'static [u8] {
+    if head.is_upgrade() {
         b"upgrade"
     } else {
         b"keep-alive"
+    }
+}
+
+/// The exact length [`write_response`] writes (the writers replace bytes, never add any).
+fn response_len(head: &ResponseHead, framing: Framing, conn: &[u8]) -> usize {
+    let reason = match head.reason.len() {
+        0 => http1::reason_phrase(head.status).len(),
+        n => n,
     };
-    write_fields(&head.headers, framing, conn, out);
+    // `HTTP/1.1 NNN reason\r\n`
+    15 + reason + fields_len(&head.headers, framing, conn)
+}
+
+/// The exact length [`write_request`] writes.
+fn request_len(head: &RequestHead, framing: Framing, conn: &[u8]) -> usize {
+    // `METHOD path HTTP/1.1\r\n`
+    head.method.len() + head.path.len() + 12 + fields_len(&head.headers, framing, conn)
+}
+
+/// The exact length [`write_fields`] writes.
+fn fields_len(headers: &[Header], framing: Framing, conn: &[u8]) -> usize {
+    let fields = headers
+        .iter()
+        .filter(|h| !is_hop_header(&h.name))
+        .map(|h| h.name.len() + h.value.len() + 4)
+        .sum::<usize>();
+    let framing = match framing {
+        // `content-length: n\r\n`
+        Framing::Length(n) => 18 + decimal_len(n),
+        // `transfer-encoding: chunked\r\n`
+        Framing::Chunked => 28,
+        Framing::None => 0,
+    };
+    // `connection: conn\r\n` and the empty line.
+    fields + framing + 14 + conn.len() + 2
+}
+
+fn decimal_len(mut n: u64) -> usize {
+    let mut len = 1;
+    while n >= 10 {
+        n /= 10;
+        len += 1;
+    }
+    len
 }
 
 /// Whether a response with this status to this request carries a body (and a framing
@@ -498,7 +536,9 @@ impl MessageEncoder {
                     let body = std::mem::take(body);
                     if self.request {
                         trusting(&head, || {
-                            with_request(&head, |h| head_bytes_request(h, Framing::Chunked, out))
+                            with_request(&head, |h| {
+                                head_bytes_request(h, Framing::Chunked, None, out)
+                            })
                         });
                         self.state = EncState::Chunked;
                         chunk(body, out);
@@ -510,7 +550,7 @@ impl MessageEncoder {
                                     true => Framing::Chunked,
                                     false => Framing::None,
                                 };
-                                head_bytes_response(h, framing, how.keep_alive, out);
+                                head_bytes_response(h, framing, how.keep_alive, None, out);
                                 has_body
                             })
                         });
@@ -544,46 +584,82 @@ impl MessageEncoder {
                             } else {
                                 Framing::Length(body.len() as u64)
                             };
-                            head_bytes_request(h, framing, out);
+                            head_bytes_request(h, framing, Some(body), out);
                         })
                     });
-                    out.push(body);
                 } else {
                     let framed = EncodeFor {
                         head_request: false,
                         ..how
                     };
-                    let send_body = trusting(&head, || {
+                    trusting(&head, || {
                         with_response(&head, |h| {
                             if response_has_body(h.status, framed) {
                                 let framing = Framing::Length(body.len() as u64);
-                                head_bytes_response(h, framing, how.keep_alive, out);
-                                !how.head_request
+                                let body = (!how.head_request).then_some(body);
+                                head_bytes_response(h, framing, how.keep_alive, body, out);
                             } else {
-                                head_bytes_response(h, Framing::None, how.keep_alive, out);
-                                false
+                                head_bytes_response(h, Framing::None, how.keep_alive, None, out);
                             }
                         })
                     });
-                    if send_body {
-                        out.push(body);
-                    }
                 }
             }
         }
     }
 }
 
-fn head_bytes_request(h: &RequestHead, framing: Framing, out: &mut Data) {
-    let mut b = BytesMut::with_capacity(256);
-    write_request(h, framing, &mut b);
-    out.push_bytes(b.freeze());
+/// Bodies up to this size go out in the head's buffer: one chunk, one allocation, instead of
+/// a head chunk and the body's (a copy this small costs less than the allocation).
+const INLINE_BODY: usize = 1024;
+
+/// The encoded head, with `body` after it when it is small: in one buffer of the exact size
+/// (which also lets `freeze` keep it without a second allocation).
+fn head_bytes_request(h: &RequestHead, framing: Framing, body: Option<Data>, out: &mut Data) {
+    let conn = request_connection(h);
+    let len = request_len(h, framing, conn);
+    head_bytes(len, body, out, |b| {
+        http1::write_request_line(&h.method, &h.path, Version::Http11, b);
+        write_fields(&h.headers, framing, conn, b);
+    });
 }
 
-fn head_bytes_response(h: &ResponseHead, framing: Framing, keep_alive: bool, out: &mut Data) {
-    let mut b = BytesMut::with_capacity(128);
-    write_response(h, framing, keep_alive, &mut b);
-    out.push_bytes(b.freeze());
+fn head_bytes_response(
+    h: &ResponseHead,
+    framing: Framing,
+    keep_alive: bool,
+    body: Option<Data>,
+    out: &mut Data,
+) {
+    let conn = response_connection(h.status, keep_alive);
+    let len = response_len(h, framing, conn);
+    head_bytes(len, body, out, |b| {
+        http1::write_status_line(Version::Http11, h.status, &h.reason, b);
+        write_fields(&h.headers, framing, conn, b);
+    });
+}
+
+fn head_bytes(len: usize, body: Option<Data>, out: &mut Data, write: impl FnOnce(&mut BytesMut)) {
+    let body = body.filter(|b| !b.is_empty());
+    let inline = body.as_ref().map_or(0, |b| match b.len() {
+        n if n <= INLINE_BODY => n,
+        _ => 0,
+    });
+    let mut b = BytesMut::with_capacity(len + inline);
+    write(&mut b);
+    match body {
+        Some(body) if inline > 0 => {
+            for c in body.chunks() {
+                b.extend_from_slice(c);
+            }
+            out.push_bytes(b.freeze());
+        }
+        Some(body) => {
+            out.push_bytes(b.freeze());
+            out.push(body);
+        }
+        None => out.push_bytes(b.freeze()),
+    }
 }
 
 fn expects_body(method: &str) -> bool {
