@@ -82,9 +82,11 @@ impl SocketWriter {
             return;
         }
         let mut q = self.queue.borrow_mut();
-        for chunk in data.chunks() {
+        // Moved, not cloned: cloning a chunk made from a `Vec` (an encoded head) would
+        // allocate its shared block.
+        for chunk in data.into_chunks() {
             self.pending.set(self.pending.get() + chunk.len());
-            q.push_back(chunk.clone());
+            q.push_back(chunk);
         }
         drop(q);
         self.congestion.check(self.pending.get(), self.limit);
