@@ -66,6 +66,8 @@ impl FilterFactory for DemuxHttp {
             tunnel: None,
             resp_close: false,
             scratch: Vec::new(),
+            spare: Vec::new(),
+            items: Vec::new(),
         })
     }
     fn subs(&self) -> Vec<Rc<LayoutRef>> {
@@ -115,6 +117,10 @@ struct DemuxFilter {
     /// Spare event buffer swapped with a slot's while its events are written, so neither
     /// allocates per response.
     scratch: Vec<Event>,
+    /// The event buffer of the last slot that finished, for the next slot.
+    spare: Vec<Event>,
+    /// What the decoder made of the last input (kept for its capacity).
+    items: Vec<Decoded>,
 }
 
 impl DemuxFilter {
@@ -159,7 +165,7 @@ impl DemuxFilter {
             info,
             sub: None,
             reader: None,
-            waiting: Vec::new(),
+            waiting: std::mem::take(&mut self.spare),
             started: false,
             done: false,
         };
@@ -282,7 +288,11 @@ impl DemuxFilter {
                 // serveHTTP accepted a tunnel it cannot carry: end the connection.
                 self.force_close = true;
             }
-            self.slots.pop_front();
+            if let Some(done) = self.slots.pop_front() {
+                if done.waiting.is_empty() && done.waiting.capacity() > self.spare.capacity() {
+                    self.spare = done.waiting;
+                }
+            }
             if !info.keep_alive || self.force_close || self.resp_close {
                 self.close(cx);
                 return;
@@ -306,14 +316,15 @@ impl DemuxFilter {
 
     /// Decodes request bytes.
     fn on_data(&mut self, cx: &FilterCx, data: Data) {
-        let mut items = Vec::new();
+        let mut items = std::mem::take(&mut self.items);
         let result = decode_requests(&mut self.decoder, &data, &mut |d| items.push(d));
-        for item in items {
+        for item in items.drain(..) {
             match item {
                 Decoded::Request(start, info) => self.start_request(cx, start, info),
                 Decoded::Event(e) => self.on_request_event(cx, e),
             }
         }
+        self.items = items;
         match result {
             Ok(left) => self.held.push(left),
             Err(e) => {

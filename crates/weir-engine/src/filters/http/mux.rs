@@ -327,6 +327,8 @@ struct Session {
     /// To start a successor session for requests the upstream will not answer.
     layout: Rc<crate::Layout>,
     ctx: Rc<Context>,
+    /// What the decoder made of the last upstream bytes (kept for its capacity).
+    decoded: RefCell<Vec<Event>>,
 }
 
 impl Session {
@@ -355,6 +357,7 @@ impl Session {
             closing: Cell::new(false),
             layout: layout.clone(),
             ctx: ctx.clone(),
+            decoded: RefCell::new(Vec::new()),
         });
         SESSIONS.with(|s| {
             let mut s = s.borrow_mut();
@@ -686,12 +689,13 @@ impl Session {
                     sched::emit(target, Event::Data(d));
                     return;
                 }
-                let mut events = Vec::new();
+                let mut events = std::mem::take(&mut *self.decoded.borrow_mut());
                 let r =
                     decode_responses(&mut self.decoder.borrow_mut(), &d, &mut |e| events.push(e));
-                for e in events {
+                for e in events.drain(..) {
                     self.deliver(e);
                 }
+                *self.decoded.borrow_mut() = events;
                 match r {
                     Ok(left) if !left.is_empty() => {
                         if let Tunnel::Open(target) = &*self.tunnel.borrow() {
