@@ -38,6 +38,7 @@ use rquickjs::{
 use crate::config::throw;
 #[allow(unused_imports)] // for the admin API's /metrics once it is wired in
 pub use registry::prometheus_text;
+pub use registry::set_thread_index;
 use registry::{register, Family, Kind, Node, Shard};
 
 /// A `withLabels` result: the child and the JS object handed out for it.
@@ -68,6 +69,11 @@ impl Local {
 thread_local! {
     /// Gauges with an `onCollect` callback on this thread.
     static COLLECT: RefCell<Vec<(Persistent<Function<'static>>, Rc<Local>)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Forgets this thread's `onCollect` callbacks (the worker is unloading).
+pub fn clear_thread() {
+    COLLECT.with(|c| c.borrow_mut().clear());
 }
 
 /// Runs this thread's `Gauge` `onCollect(gauge)` callbacks (errors are logged). The admin

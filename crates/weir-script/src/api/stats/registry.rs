@@ -2,6 +2,7 @@
 //! of labelled series, one shard per thread in each series, and the Prometheus text.
 //! Nothing here touches JS.
 
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
@@ -85,10 +86,20 @@ fn registry() -> &'static Mutex<Vec<Arc<Family>>> {
 }
 
 thread_local! {
-    static THREAD: u64 = {
-        static NEXT: AtomicU64 = AtomicU64::new(1);
+    /// Which shard this thread writes: its worker index once [`set_thread_index`] ran, so
+    /// that a reloaded program's thread goes on with the values of the thread it replaced
+    /// (Pipy keeps metric values across reloads); other threads get a key of their own.
+    static THREAD: Cell<u64> = Cell::new({
+        static NEXT: AtomicU64 = AtomicU64::new(1 << 32);
         NEXT.fetch_add(1, Relaxed)
-    };
+    });
+}
+
+/// Makes this thread write the shards of worker `index`. While a reload drains, the old and
+/// the new thread of one index write the same shard, so every update is an atomic
+/// read-modify-write.
+pub fn set_thread_index(index: usize) {
+    THREAD.with(|t| t.set(index as u64));
 }
 
 pub(super) fn register(name: &str, kind: Kind, labels: Vec<String>) -> Arc<Family> {
@@ -125,7 +136,7 @@ impl Node {
 
     /// This thread's shard.
     pub(super) fn shard(&self) -> Arc<Shard> {
-        let me = THREAD.with(|t| *t);
+        let me = THREAD.with(|t| t.get());
         let mut shards = lock(&self.shards);
         if let Some((_, s)) = shards.iter().find(|(t, _)| *t == me) {
             return s.clone();
@@ -203,7 +214,10 @@ impl Shard {
     }
 
     pub(super) fn add(&self, n: f64) {
-        self.set(self.get() + n);
+        let _ = self.value.fetch_update(Relaxed, Relaxed, |bits| {
+            Some((f64::from_bits(bits) + n).to_bits())
+        });
+        self.mark();
     }
 
     pub(super) fn zero(&self) {
@@ -217,10 +231,10 @@ impl Shard {
     pub(super) fn observe(&self, limits: &[f64], x: f64) {
         if let Some(i) = limits.iter().position(|l| x <= *l) {
             if let Some(b) = self.buckets.get(i) {
-                b.store(b.load(Relaxed) + 1, Relaxed);
+                b.fetch_add(1, Relaxed);
             }
         }
-        self.count.store(self.count.load(Relaxed) + 1, Relaxed);
+        self.count.fetch_add(1, Relaxed);
         self.add(x);
     }
 }
@@ -433,6 +447,40 @@ mod tests {
              t_level{peer=\"a\\\"b\\\\c\\nd\"} -1.25\n\
              t_level{peer=\"idle\"} 0\n"
         );
+    }
+
+    #[test]
+    fn a_reloaded_thread_goes_on_with_the_values_of_the_one_it_replaces() {
+        let f = register("t_reload", Kind::Gauge, vec![]);
+        let run = |f: Arc<Family>, work: fn(&Shard)| {
+            std::thread::spawn(move || {
+                set_thread_index(3);
+                work(&f.root.shard());
+            })
+            .join()
+            .is_ok()
+        };
+        // The old load's thread 3 counts 5 connections; the new load's thread 3 sees one
+        // close and a thousand more come and go while both run.
+        assert!(run(f.clone(), |s| s.add(5.0)));
+        let (a, b) = (f.clone(), f.clone());
+        let t = std::thread::spawn(move || {
+            set_thread_index(3);
+            let s = a.root.shard();
+            for _ in 0..1000 {
+                s.add(1.0);
+            }
+        });
+        let u = std::thread::spawn(move || {
+            set_thread_index(3);
+            let s = b.root.shard();
+            for _ in 0..1000 {
+                s.add(-1.0);
+            }
+            s.add(-1.0);
+        });
+        assert!(t.join().is_ok() && u.join().is_ok());
+        assert_eq!(block("t_reload"), "# TYPE t_reload gauge\nt_reload 4\n");
     }
 
     #[test]
