@@ -11,4 +11,6 @@ pub mod post;
 pub mod writer;
 
 pub use connect::{Connect, ConnectOptions, ConnectTarget};
-pub use listener::{bind_tcp, ListenOptions, Listener, PipelineMaker};
+pub use listener::{
+    bind_tcp, listen_socket, retain_sockets, ListenOptions, Listener, PipelineMaker, SocketKey,
+};

@@ -4,8 +4,10 @@
 //! frees), as in Pipy; it never refuses them.
 
 use std::cell::Cell;
+use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;
 use std::rc::Rc;
+use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
 use bytes::BytesMut;
@@ -69,6 +71,47 @@ pub fn bind_tcp(addr: SocketAddr, reuse_port: bool) -> std::io::Result<std::net:
     socket.bind(&addr.into())?;
     socket.listen(1024)?;
     Ok(socket.into())
+}
+
+/// A listening socket's identity across reloads: the worker thread's index and the address
+/// the script declared.
+pub type SocketKey = (usize, SocketAddr);
+
+/// The process's listening sockets, one copy each, so that a reloaded program takes over a
+/// port without closing it: connections waiting in the kernel's backlog are not lost, and
+/// the port never refuses. Each worker listens on its own duplicate (`try_clone`) of the
+/// socket; the socket closes when the registry's copy and every worker's are gone.
+fn open_sockets() -> &'static Mutex<HashMap<SocketKey, std::net::TcpListener>> {
+    static SOCKETS: OnceLock<Mutex<HashMap<SocketKey, std::net::TcpListener>>> = OnceLock::new();
+    SOCKETS.get_or_init(Default::default)
+}
+
+fn lock_sockets() -> std::sync::MutexGuard<'static, HashMap<SocketKey, std::net::TcpListener>> {
+    // Every critical section is one map operation: a poisoned lock holds nothing half-done.
+    open_sockets().lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// The listening socket for `key`: a duplicate of the one already open for it (an earlier
+/// load of the program declared the same port), or a newly bound one. A declared port 0
+/// always binds a new socket.
+pub fn listen_socket(key: SocketKey, reuse_port: bool) -> std::io::Result<std::net::TcpListener> {
+    let mut open = lock_sockets();
+    if key.1.port() != 0 {
+        if let Some(s) = open.get(&key) {
+            return s.try_clone();
+        }
+    }
+    let socket = bind_tcp(key.1, reuse_port)?;
+    if key.1.port() != 0 {
+        open.insert(key, socket.try_clone()?);
+    }
+    Ok(socket)
+}
+
+/// Drops the registry's copy of every socket not in `keep`. A worker still accepting on one
+/// keeps it open until it stops listening; then the port closes.
+pub fn retain_sockets(keep: &HashSet<SocketKey>) {
+    lock_sockets().retain(|k, _| keep.contains(k));
 }
 
 thread_local! {

@@ -35,6 +35,13 @@ pub(crate) fn install(engine: Engine) {
     ENGINE.with(|e| *e.borrow_mut() = Some(Rc::new(engine)));
 }
 
+/// Takes the engine off this thread (the worker is unloading); JS can no longer be entered.
+pub(crate) fn uninstall() -> Option<Rc<Engine>> {
+    CURRENT.with(|c| c.set(0));
+    CURRENT_CTX.with(|c| c.borrow_mut().take());
+    ENGINE.with(|e| e.borrow_mut().take())
+}
+
 pub(crate) fn engine() -> Option<Rc<Engine>> {
     ENGINE.with(|e| e.borrow().clone())
 }

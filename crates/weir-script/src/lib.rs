@@ -15,6 +15,7 @@ mod opts;
 mod value;
 
 use std::cell::{Cell, RefCell};
+use std::mem::ManuallyDrop;
 use std::path::PathBuf;
 use std::rc::Rc;
 
@@ -55,6 +56,7 @@ pub struct WorkerConfig {
 
 thread_local! {
     static EXIT: RefCell<Option<Rc<dyn Fn(i32)>>> = const { RefCell::new(None) };
+    static RELOAD: RefCell<Option<Rc<dyn Fn()>>> = const { RefCell::new(None) };
 }
 
 /// Sets what `pipy.exit()` does on this thread.
@@ -68,13 +70,34 @@ pub(crate) fn request_exit(code: i32) {
     }
 }
 
+/// Sets what `pipy.restart()` does on this thread.
+pub fn on_reload_request(f: Rc<dyn Fn()>) {
+    RELOAD.with(|r| *r.borrow_mut() = Some(f));
+}
+
+/// `pipy.restart()`: returns false when nothing on this thread can reload the program
+/// (`--check`, or a call while the program is still loading).
+pub(crate) fn request_reload() -> bool {
+    match RELOAD.with(|r| r.borrow().clone()) {
+        Some(f) => {
+            sched::defer(move || f());
+            true
+        }
+        None => false,
+    }
+}
+
 /// One thread's copy of the program.
 pub struct Worker {
     program: Rc<Program>,
     listeners: Vec<weir_net::Listener>,
-    // Kept alive for the life of the thread: QuickJS asserts when a runtime is freed while
-    // values are still held, and pipelines may hold values until the very end.
-    _runtime: std::mem::ManuallyDrop<rquickjs::Runtime>,
+    /// The sockets `listeners` accept on, by the address the program declared.
+    sockets: Vec<weir_net::SocketKey>,
+    /// Repeating and signal tasks, stopped when the worker retires.
+    tasks: Vec<tokio::task::AbortHandle>,
+    context: ManuallyDrop<rquickjs::Context>,
+    // Freed only by `Worker::unload`, once nothing on the thread can hold a JS value.
+    runtime: ManuallyDrop<rquickjs::Runtime>,
 }
 
 const PRELUDE: &str = include_str!("prelude.js");
@@ -82,13 +105,35 @@ const PRELUDE: &str = include_str!("prelude.js");
 impl Worker {
     /// Creates the JS engine on this thread and loads the program. Errors are one line,
     /// with `file:line:col` where the script is at fault.
-    pub fn load(cfg: &WorkerConfig) -> Result<Worker, String> {
-        let runtime =
-            std::mem::ManuallyDrop::new(rquickjs::Runtime::new().map_err(|e| e.to_string())?);
+    pub fn load(cfg: &WorkerConfig) -> Result<Worker, LoadError> {
+        let failed = |message: String| LoadError {
+            message,
+            engine: None,
+        };
+        let runtime = rquickjs::Runtime::new().map_err(|e| failed(e.to_string()))?;
         runtime.set_max_stack_size(1 << 20);
-        let context = std::mem::ManuallyDrop::new(
-            rquickjs::Context::full(&runtime).map_err(|e| e.to_string())?,
-        );
+        let context = rquickjs::Context::full(&runtime).map_err(|e| failed(e.to_string()))?;
+        let (runtime, context) = (ManuallyDrop::new(runtime), ManuallyDrop::new(context));
+        match Self::load_program(cfg, &context) {
+            Ok(program) => Ok(Worker {
+                program,
+                listeners: Vec::new(),
+                sockets: Vec::new(),
+                tasks: Vec::new(),
+                context,
+                runtime,
+            }),
+            Err(message) => Err(LoadError {
+                message,
+                engine: Some((context, runtime)),
+            }),
+        }
+    }
+
+    fn load_program(
+        cfg: &WorkerConfig,
+        context: &rquickjs::Context,
+    ) -> Result<Rc<Program>, String> {
         let (root, entry_path, entry_source) = match &cfg.entry {
             Entry::File(p) => {
                 let root = p
@@ -127,6 +172,7 @@ impl Worker {
             exit_hooks: RefCell::new(Vec::new()),
         });
         module::install_program(program.clone());
+        api::stats::set_thread_index(cfg.thread_id);
         let set_cur = context.with(|ctx| -> Result<Persistent<Function<'static>>, String> {
             let err = |e: rquickjs::Error| js::describe_exception(&ctx, e);
             ctx.globals()
@@ -183,7 +229,7 @@ impl Worker {
             Ok(Persistent::save(&ctx, get("setCur")?))
         })?;
         js::install(js::Engine {
-            context: (*context).clone(),
+            context: context.clone(),
             set_cur,
         });
         let loaded = js::enter(None, |ctx| -> Result<(), String> {
@@ -194,11 +240,33 @@ impl Worker {
             program.bind(ctx)
         });
         loaded.unwrap_or_else(|| Err("no JS engine".to_string()))?;
-        Ok(Worker {
+        Ok(program)
+    }
+
+    /// Frees this worker's JS engine; returns the bytes QuickJS held just before the
+    /// runtime was freed, after a GC (the old load's context and what host objects held).
+    ///
+    /// Call only when nothing runs on the thread any more: its tokio runtime and tasks are
+    /// gone, as when a reload replaced the worker and its last stream has ended. Every JS
+    /// value the thread keeps outside the pipelines is dropped first, then the program (its
+    /// layouts and their values), the context, and the runtime. Values that host objects
+    /// still hold in a reference cycle the GC cannot see stay allocated, never touched
+    /// again (QuickJS is built without its assertions, which would abort here; see
+    /// `docs/architecture.md`, "Hot reload").
+    pub fn unload(self) -> usize {
+        let Worker {
             program,
-            listeners: Vec::new(),
-            _runtime: runtime,
-        })
+            listeners,
+            tasks,
+            context,
+            runtime,
+            ..
+        } = self;
+        drop(listeners);
+        drop(tasks);
+        program.clear();
+        drop(program);
+        free_engine(context, runtime)
     }
 
     /// A text picture of every pipeline, for the startup log.
@@ -238,11 +306,14 @@ impl Worker {
     }
 
     /// Opens the listeners and starts the tasks. Must run inside the worker's `LocalSet`.
+    /// A port that an earlier load of the program still listens on is taken over, not
+    /// bound again (see [`weir_net::listen_socket`]).
     pub fn start(&mut self, reuse_port: bool) -> Result<(), String> {
         let p = self.program.clone();
         for spec in p.listens.borrow().iter() {
             let Some(addr) = spec.addr else { continue };
-            let socket = weir_net::bind_tcp(addr, reuse_port)
+            let key = (p.thread_id, addr);
+            let socket = weir_net::listen_socket(key, reuse_port)
                 .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
             let layout = spec.layout.clone();
             let fiber = spec.fiber;
@@ -260,17 +331,29 @@ impl Worker {
                 );
             }
             self.listeners.push(listener);
+            self.sockets.push(key);
         }
         for task in p.tasks.borrow().iter() {
-            start_task(&task.when, task.layout.clone());
+            self.tasks
+                .extend(start_task(&task.when, task.layout.clone()));
         }
         Ok(())
     }
 
-    /// Stops accepting new connections (graceful shutdown).
+    /// The sockets this worker listens on (see [`weir_net::retain_sockets`]).
+    pub fn sockets(&self) -> &[weir_net::SocketKey] {
+        &self.sockets
+    }
+
+    /// Stops accepting new connections and stops the repeating and signal tasks; streams
+    /// already running carry on to their end (graceful shutdown, or a reload that replaced
+    /// this worker).
     pub fn stop_listening(&mut self) {
         for l in self.listeners.drain(..) {
             l.stop();
+        }
+        for t in self.tasks.drain(..) {
+            t.abort();
         }
         sched::defer(weir_engine::filters::http::mux::close_idle_sessions);
     }
@@ -320,6 +403,45 @@ impl Worker {
     pub fn exit_code(&self) -> Option<i32> {
         self.program.exit_code.get()
     }
+}
+
+/// Why a program did not load (`message`: one line, with `file:line:col` where the script
+/// is at fault), holding the half-loaded JS engine until [`LoadError::unload`].
+pub struct LoadError {
+    pub message: String,
+    engine: Option<(
+        ManuallyDrop<rquickjs::Context>,
+        ManuallyDrop<rquickjs::Runtime>,
+    )>,
+}
+
+impl LoadError {
+    /// Frees the half-loaded JS engine, under the same conditions as [`Worker::unload`]
+    /// (tasks the program started while loading may hold JS values).
+    pub fn unload(self) {
+        if let Some((context, runtime)) = self.engine {
+            free_engine(context, runtime);
+        }
+    }
+}
+
+/// Drops every JS value this thread keeps outside the program's pipelines, then the JS
+/// context, runs the GC and frees the runtime; returns the bytes QuickJS held just before.
+fn free_engine(
+    context: ManuallyDrop<rquickjs::Context>,
+    runtime: ManuallyDrop<rquickjs::Runtime>,
+) -> usize {
+    if let Some(p) = module::uninstall_program() {
+        p.clear();
+    }
+    value::uninstall_classes();
+    api::clear_thread();
+    drop(js::uninstall());
+    drop(ManuallyDrop::into_inner(context));
+    runtime.run_gc();
+    let left = usize::try_from(runtime.memory_usage().malloc_size).unwrap_or(0);
+    drop(ManuallyDrop::into_inner(runtime));
+    left
 }
 
 /// A fresh root context: initial values of every context variable, and `__inbound`.
@@ -386,18 +508,20 @@ fn run_task(layout: &Rc<Layout>) -> Rc<TaskRun> {
     run
 }
 
-fn start_task(when: &TaskWhen, layout: Rc<Layout>) {
+/// Starts a task; returns the handle that stops it, for the ones that repeat.
+fn start_task(when: &TaskWhen, layout: Rc<Layout>) -> Option<tokio::task::AbortHandle> {
     match when {
         TaskWhen::Once => {
             sched::defer(move || {
                 // The run keeps itself alive (pipeline -> sink -> run) until its StreamEnd.
                 let _ = run_task(&layout);
             });
+            None
         }
         TaskWhen::Every(interval) => {
             let interval = (*interval).max(std::time::Duration::from_millis(1));
             let guard = weir_engine::activity::Activity::new();
-            tokio::task::spawn_local(async move {
+            let task = tokio::task::spawn_local(async move {
                 let _guard = guard;
                 let mut current: Option<Rc<TaskRun>> = None;
                 loop {
@@ -407,6 +531,7 @@ fn start_task(when: &TaskWhen, layout: Rc<Layout>) {
                     tokio::time::sleep(interval).await;
                 }
             });
+            Some(task.abort_handle())
         }
         TaskWhen::Signal(name) => {
             use tokio::signal::unix::{signal, SignalKind};
@@ -419,20 +544,24 @@ fn start_task(when: &TaskWhen, layout: Rc<Layout>) {
                 "SIGQUIT" => SignalKind::quit(),
                 other => {
                     tracing::error!("[task] unsupported signal {other}");
-                    return;
+                    return None;
                 }
             };
             match signal(kind) {
                 Ok(mut s) => {
-                    tokio::task::spawn_local(async move {
+                    let task = tokio::task::spawn_local(async move {
                         let mut runs: Vec<Rc<TaskRun>> = Vec::new();
                         while s.recv().await.is_some() {
                             runs.retain(|r| !r.done.get());
                             runs.push(run_task(&layout));
                         }
                     });
+                    Some(task.abort_handle())
                 }
-                Err(e) => tracing::error!("[task] cannot watch {name}: {e}"),
+                Err(e) => {
+                    tracing::error!("[task] cannot watch {name}: {e}");
+                    None
+                }
             }
         }
     }

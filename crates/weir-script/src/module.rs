@@ -150,6 +150,24 @@ pub(crate) fn install_program(p: Rc<Program>) {
     PROGRAM.with(|x| *x.borrow_mut() = Some(p));
 }
 
+impl Program {
+    /// Drops the modules, layouts and JS values the program holds (the worker is unloading).
+    pub(crate) fn clear(&self) {
+        self.modules.borrow_mut().clear();
+        self.slot_api.borrow_mut().take();
+        self.listens.borrow_mut().clear();
+        self.tasks.borrow_mut().clear();
+        self.pending.borrow_mut().clear();
+        self.template.borrow_mut().take();
+        self.solved.borrow_mut().clear();
+        self.exit_hooks.borrow_mut().clear();
+    }
+}
+
+pub(crate) fn uninstall_program() -> Option<Rc<Program>> {
+    PROGRAM.with(|x| x.borrow_mut().take())
+}
+
 /// Normalises a codebase path: `x.js`, `/x.js` and `./x.js` are all `/x.js`.
 pub fn normalize(path: &str) -> String {
     let mut parts: Vec<&str> = Vec::new();

@@ -103,6 +103,10 @@ pub(crate) fn install_classes(c: Classes) {
     CLASSES.with(|x| *x.borrow_mut() = Some(Rc::new(c)));
 }
 
+pub(crate) fn uninstall_classes() {
+    CLASSES.with(|x| x.borrow_mut().take());
+}
+
 fn classes(ctx: &Ctx<'_>) -> Result<Rc<Classes>> {
     CLASSES
         .with(|x| x.borrow().clone())

@@ -3,12 +3,15 @@
 
 mod log;
 
+use std::collections::HashSet;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicI32, AtomicUsize, Ordering};
-use std::sync::{mpsc, Arc};
+use std::rc::Rc;
+use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::mpsc;
 
 use clap::Parser;
+use weir_net::SocketKey;
 use weir_script::{Entry, Worker, WorkerConfig};
 
 #[derive(Parser, Debug)]
@@ -137,137 +140,98 @@ fn check(config: &WorkerConfig) -> ExitCode {
             std::process::exit(0);
         }
         Err(e) => {
-            eprintln!("{e}");
+            eprintln!("{}", e.message);
             std::process::exit(1);
         }
     }
 }
 
-/// What a worker thread reports back to the main thread.
-enum Status {
-    Loaded(usize, String),
-    Failed(String),
+/// Messages to the main thread, from the worker threads and the signal handler.
+enum Msg {
+    /// A worker thread of load `gen` has loaded the program (`graph`: thread 0's picture).
+    Loaded { gen: u64, graph: String },
+    /// A worker thread could not load the program or open its ports.
+    Failed { gen: u64, error: String },
+    /// A worker thread has opened its ports and started its tasks.
+    Started { gen: u64, sockets: Vec<SocketKey> },
+    /// A worker thread has ended (sent once by every thread).
     Finished,
+    /// SIGHUP or `pipy.restart()`: load the program again and switch to it.
+    Reload,
+    /// SIGINT, SIGTERM or `pipy.exit()`.
+    Shutdown,
+}
+
+/// What the main thread tells the worker threads of one load.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Command {
+    /// Loading: wait until every thread has loaded.
+    Wait,
+    /// Open the ports, start the tasks, run.
+    Start,
+    /// Run the `pipy.exit()` hooks, stop listening, let the streams in flight finish.
+    Shutdown,
+    /// A newer load took over, or this one failed: stop listening and the tasks, let the
+    /// streams in flight finish on this load's pipelines. Before `Start`: end at once.
+    Retire,
+}
+
+/// One load of the program: a worker thread per `--threads`, each with its own JS runtime.
+///
+/// Hot reload (SIGHUP, `pipy.restart()`) starts a new load on new threads. Only when every
+/// thread has loaded and opened its ports does the new load take over: ports it declares
+/// again are taken over without closing (see `weir_net::listen_socket`), ports it no longer
+/// declares close, and the old load's threads stop accepting, finish their streams and end.
+/// If the new load fails anywhere, it is dropped and the old one runs on unchanged.
+struct Load {
+    gen: u64,
+    command: tokio::sync::watch::Sender<Command>,
+    loaded: usize,
+    started: usize,
+    sockets: HashSet<SocketKey>,
+}
+
+struct Supervisor {
+    config: WorkerConfig,
+    threads: usize,
+    no_graph: bool,
+    tx: mpsc::Sender<Msg>,
+    next_gen: u64,
+    /// Worker threads not yet ended, of every load.
+    live: usize,
+    /// The load serving now (none until the first one has started).
+    current: Option<Load>,
+    /// A load on its way in.
+    pending: Option<Load>,
+    /// A reload was asked for while one was in progress.
+    reload_again: bool,
+    shutting_down: bool,
 }
 
 fn run(config: WorkerConfig, threads: usize, no_graph: bool) -> ExitCode {
-    let (status_tx, status_rx) = mpsc::channel::<Status>();
-    let (go_tx, stop) = tokio::sync::watch::channel(0u8);
-    let go_tx = Arc::new(go_tx);
-    let running = Arc::new(AtomicUsize::new(threads));
-    let mut handles = Vec::new();
-    for id in 0..threads {
-        let mut cfg = config.clone();
-        cfg.thread_id = id;
-        let tx = status_tx.clone();
-        let mut stop = stop.clone();
-        let go = go_tx.clone();
-        let handle = std::thread::Builder::new()
-            .name(format!("weir-worker-{id}"))
-            .spawn(move || {
-                let rt = match tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                {
-                    Ok(rt) => rt,
-                    Err(e) => {
-                        let _ = tx.send(Status::Failed(format!("cannot start a runtime: {e}")));
-                        return;
-                    }
-                };
-                let local = tokio::task::LocalSet::new();
-                local.block_on(&rt, async move {
-                    let mut worker = match Worker::load(&cfg) {
-                        Ok(w) => w,
-                        Err(e) => {
-                            let _ = tx.send(Status::Failed(e));
-                            return;
-                        }
-                    };
-                    let go2 = go.clone();
-                    weir_script::on_exit_request(std::rc::Rc::new(move |code| {
-                        EXIT_CODE.store(code, Ordering::SeqCst);
-                        let _ = go2.send(2);
-                    }));
-                    let _ = tx.send(Status::Loaded(id, worker.graph()));
-                    // Wait for every thread to load before opening any port.
-                    loop {
-                        if *stop.borrow() != 0 {
-                            break;
-                        }
-                        if stop.changed().await.is_err() {
-                            return;
-                        }
-                    }
-                    if *stop.borrow() == 1 {
-                        if let Err(e) = worker.start(cfg.reuse_port) {
-                            let _ = tx.send(Status::Failed(e));
-                            return;
-                        }
-                        tracing::debug!("[thread] Thread {id} started");
-                        loop {
-                            tokio::select! {
-                                _ = weir_engine::activity::idle() => break,
-                                r = stop.changed() => {
-                                    if r.is_err() || *stop.borrow() >= 2 {
-                                        worker.run_exit_hooks().await;
-                                        worker.stop_listening();
-                                        weir_engine::activity::idle().await;
-                                        break;
-                                    }
-                                }
-                            }
-                        }
-                    }
-                    if let Some(code) = worker.exit_code() {
-                        EXIT_CODE.store(code, Ordering::SeqCst);
-                    }
-                    let _ = tx.send(Status::Finished);
-                    // The JS runtime stays allocated until the process exits (see Worker).
-                    std::mem::forget(worker);
-                });
-            });
-        match handle {
-            Ok(h) => handles.push(h),
-            Err(e) => {
-                eprintln!("weir: cannot start a worker thread: {e}");
-                return ExitCode::FAILURE;
-            }
-        }
+    let (tx, rx) = mpsc::channel::<Msg>();
+    let mut sup = Supervisor {
+        config,
+        threads,
+        no_graph,
+        tx: tx.clone(),
+        next_gen: 0,
+        live: 0,
+        current: None,
+        pending: None,
+        reload_again: false,
+        shutting_down: false,
+    };
+    if let Err(e) = sup.spawn_load() {
+        eprintln!("weir: {e}");
+        return ExitCode::FAILURE;
     }
-    drop(status_tx);
-    let mut loaded = 0;
-    while loaded < threads {
-        match status_rx.recv() {
-            Ok(Status::Loaded(id, graph)) => {
-                loaded += 1;
-                if id == 0 && !no_graph && !graph.is_empty() {
-                    for line in graph.lines() {
-                        tracing::info!("{line}");
-                    }
-                }
-            }
-            Ok(Status::Failed(e)) => {
-                eprintln!("{e}");
-                std::process::exit(1);
-            }
-            Ok(Status::Finished) | Err(_) => break,
-        }
-    }
-    let _ = go_tx.send(1);
-    spawn_signal_handler(go_tx.clone());
-    let mut finished = 0;
-    while finished < threads {
-        match status_rx.recv() {
-            Ok(Status::Failed(e)) => {
-                eprintln!("{e}");
-                std::process::exit(1);
-            }
-            Ok(Status::Finished) => finished += 1,
-            Ok(Status::Loaded(..)) => {}
+    spawn_signal_handler(tx);
+    while sup.live > 0 {
+        match rx.recv() {
+            Ok(msg) => sup.handle(msg),
             Err(_) => break,
         }
-        running.fetch_sub(1, Ordering::SeqCst);
     }
     let code = EXIT_CODE.load(Ordering::SeqCst);
     weir_script::flush_logs();
@@ -275,25 +239,285 @@ fn run(config: WorkerConfig, threads: usize, no_graph: bool) -> ExitCode {
     std::process::exit(code);
 }
 
-/// SIGINT/SIGTERM: stop accepting and let streams finish; a second signal exits at once.
-fn spawn_signal_handler(go: Arc<tokio::sync::watch::Sender<u8>>) {
+impl Supervisor {
+    /// Starts the worker threads of a new load; it becomes `pending`.
+    fn spawn_load(&mut self) -> Result<(), String> {
+        let gen = self.next_gen;
+        self.next_gen += 1;
+        let (command, watch) = tokio::sync::watch::channel(Command::Wait);
+        for id in 0..self.threads {
+            let mut cfg = self.config.clone();
+            cfg.thread_id = id;
+            let (tx, watch) = (self.tx.clone(), watch.clone());
+            let spawned = std::thread::Builder::new()
+                .name(format!("weir-worker-{id}"))
+                .spawn(move || {
+                    worker_thread(gen, cfg, &tx, watch);
+                    let _ = tx.send(Msg::Finished);
+                });
+            match spawned {
+                Ok(_) => self.live += 1,
+                Err(e) => {
+                    // The threads already spawned see the channel close and end.
+                    return Err(format!("cannot start a worker thread: {e}"));
+                }
+            }
+        }
+        self.pending = Some(Load {
+            gen,
+            command,
+            loaded: 0,
+            started: 0,
+            sockets: HashSet::new(),
+        });
+        Ok(())
+    }
+
+    fn pending_is(&mut self, gen: u64) -> Option<&mut Load> {
+        self.pending.as_mut().filter(|p| p.gen == gen)
+    }
+
+    fn handle(&mut self, msg: Msg) {
+        match msg {
+            Msg::Loaded { gen, graph } => {
+                let (threads, no_graph) = (self.threads, self.no_graph);
+                let Some(p) = self.pending_is(gen) else {
+                    return;
+                };
+                if !no_graph {
+                    for line in graph.lines() {
+                        tracing::info!("{line}");
+                    }
+                }
+                p.loaded += 1;
+                if p.loaded == threads {
+                    let _ = p.command.send(Command::Start);
+                }
+            }
+            Msg::Failed { gen, error } => {
+                if self.pending_is(gen).is_none() {
+                    return;
+                }
+                let Some(current) = &self.current else {
+                    // The first load: nothing to fall back to.
+                    eprintln!("{error}");
+                    weir_script::flush_logs();
+                    std::process::exit(1);
+                };
+                tracing::error!("[reload] {error}");
+                tracing::error!("[reload] reload failed: the running program is kept");
+                weir_net::retain_sockets(&current.sockets);
+                if let Some(p) = self.pending.take() {
+                    let _ = p.command.send(Command::Retire);
+                }
+                self.reload_if_asked();
+            }
+            Msg::Started { gen, sockets } => {
+                let threads = self.threads;
+                let Some(p) = self.pending_is(gen) else {
+                    return;
+                };
+                p.started += 1;
+                p.sockets.extend(sockets);
+                if p.started < threads {
+                    return;
+                }
+                let Some(p) = self.pending.take() else { return };
+                weir_net::retain_sockets(&p.sockets);
+                if let Some(old) = self.current.replace(p) {
+                    let _ = old.command.send(Command::Retire);
+                    tracing::info!("[reload] reloaded: new connections run the new program");
+                }
+                self.reload_if_asked();
+            }
+            Msg::Finished => self.live = self.live.saturating_sub(1),
+            Msg::Reload => {
+                if self.shutting_down {
+                    return;
+                }
+                if self.pending.is_some() {
+                    self.reload_again = true;
+                    return;
+                }
+                tracing::info!("[reload] loading the program again");
+                if let Err(e) = self.spawn_load() {
+                    tracing::error!("[reload] {e}");
+                }
+            }
+            Msg::Shutdown => {
+                if self.shutting_down {
+                    return;
+                }
+                self.shutting_down = true;
+                match &self.current {
+                    Some(c) => {
+                        let _ = c.command.send(Command::Shutdown);
+                        if let Some(p) = self.pending.take() {
+                            let _ = p.command.send(Command::Retire);
+                        }
+                    }
+                    None => {
+                        if let Some(p) = &self.pending {
+                            let _ = p.command.send(Command::Shutdown);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn reload_if_asked(&mut self) {
+        if std::mem::take(&mut self.reload_again) {
+            self.handle(Msg::Reload);
+        }
+    }
+}
+
+/// One worker thread of load `gen`: load the program, wait for the main thread's go, run
+/// until nothing is left to do or the main thread says stop.
+fn worker_thread(
+    gen: u64,
+    cfg: WorkerConfig,
+    tx: &mpsc::Sender<Msg>,
+    mut command: tokio::sync::watch::Receiver<Command>,
+) {
+    let rt = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            let error = format!("cannot start a runtime: {e}");
+            let _ = tx.send(Msg::Failed { gen, error });
+            return;
+        }
+    };
+    let local = tokio::task::LocalSet::new();
+    let loaded = local.block_on(&rt, async move {
+        let id = cfg.thread_id;
+        let mut worker = match Worker::load(&cfg) {
+            Ok(w) => w,
+            Err(e) => {
+                let error = e.message.clone();
+                let _ = tx.send(Msg::Failed { gen, error });
+                return Err(e);
+            }
+        };
+        let t = tx.clone();
+        weir_script::on_exit_request(Rc::new(move |code| {
+            EXIT_CODE.store(code, Ordering::SeqCst);
+            let _ = t.send(Msg::Shutdown);
+        }));
+        let t = tx.clone();
+        weir_script::on_reload_request(Rc::new(move || {
+            let _ = t.send(Msg::Reload);
+        }));
+        let graph = if id == 0 {
+            worker.graph()
+        } else {
+            String::new()
+        };
+        let _ = tx.send(Msg::Loaded { gen, graph });
+        // Every thread loads before any opens a port.
+        let go = match command.wait_for(|c| *c != Command::Wait).await {
+            Ok(c) => *c,
+            Err(_) => Command::Retire,
+        };
+        if go == Command::Start {
+            serve(&mut worker, gen, &cfg, tx, &mut command).await;
+        }
+        if let Some(code) = worker.exit_code() {
+            EXIT_CODE.store(code, Ordering::SeqCst);
+        }
+        Ok(worker)
+    });
+    // Nothing of this load runs any more: free its JS engine (after a reload, the process
+    // goes on without it).
+    drop(local);
+    drop(rt);
+    match loaded {
+        Ok(worker) => {
+            let held = worker.unload();
+            tracing::debug!(
+                "[thread] Load {gen} ended; its JS runtime is freed ({held} bytes after GC)"
+            );
+        }
+        Err(e) => e.unload(),
+    }
+}
+
+/// Runs a started worker until it is idle, or until it is told to stop and has finished
+/// the streams in flight.
+async fn serve(
+    worker: &mut Worker,
+    gen: u64,
+    cfg: &WorkerConfig,
+    tx: &mpsc::Sender<Msg>,
+    command: &mut tokio::sync::watch::Receiver<Command>,
+) {
+    use weir_engine::activity::idle;
+    if let Err(error) = worker.start(cfg.reuse_port) {
+        let _ = tx.send(Msg::Failed { gen, error });
+        worker.stop_listening();
+        idle().await;
+        return;
+    }
+    let _ = tx.send(Msg::Started {
+        gen,
+        sockets: worker.sockets().to_vec(),
+    });
+    tracing::debug!("[thread] Thread {} started", cfg.thread_id);
+    loop {
+        tokio::select! {
+            _ = idle() => return,
+            r = command.changed() => {
+                let c = if r.is_err() { Command::Shutdown } else { *command.borrow_and_update() };
+                match c {
+                    Command::Shutdown => {
+                        worker.run_exit_hooks().await;
+                        worker.stop_listening();
+                        break;
+                    }
+                    Command::Retire => {
+                        worker.stop_listening();
+                        break;
+                    }
+                    Command::Wait | Command::Start => {}
+                }
+            }
+        }
+    }
+    idle().await;
+}
+
+/// SIGHUP reloads the program. SIGINT/SIGTERM: stop accepting and let streams finish; a
+/// second one exits at once.
+fn spawn_signal_handler(tx: mpsc::Sender<Msg>) {
     let _ = std::thread::Builder::new().name("weir-signals".into()).spawn(move || {
         let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else { return };
         rt.block_on(async move {
             use tokio::signal::unix::{signal, SignalKind};
-            let (Ok(mut int), Ok(mut term)) = (signal(SignalKind::interrupt()), signal(SignalKind::terminate())) else {
+            let (Ok(mut int), Ok(mut term), Ok(mut hup)) = (
+                signal(SignalKind::interrupt()),
+                signal(SignalKind::terminate()),
+                signal(SignalKind::hangup()),
+            ) else {
                 return;
             };
             let mut count = 0;
             loop {
                 tokio::select! {
+                    _ = hup.recv() => {
+                        let _ = tx.send(Msg::Reload);
+                        continue;
+                    }
                     _ = int.recv() => {}
                     _ = term.recv() => {}
                 }
                 count += 1;
                 if count == 1 {
                     tracing::info!("[shutdown] stopping: no new connections; waiting for streams to finish (signal again to force)");
-                    let _ = go.send(2);
+                    let _ = tx.send(Msg::Shutdown);
                 } else {
                     tracing::warn!("[shutdown] forced");
                     std::process::exit(1);

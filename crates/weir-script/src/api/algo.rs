@@ -40,6 +40,11 @@ thread_local! {
     static OBJECT_ID: RefCell<Option<Persistent<Function<'static>>>> = const { RefCell::new(None) };
 }
 
+/// Forgets the saved prelude function (the worker is unloading).
+pub fn clear_thread() {
+    OBJECT_ID.with(|o| o.borrow_mut().take());
+}
+
 pub fn install(ctx: &Ctx<'_>) -> Result<()> {
     let id: Function = ctx.globals().get("__weir_objectId")?;
     OBJECT_ID.with(|o| *o.borrow_mut() = Some(Persistent::save(ctx, id)));

@@ -22,6 +22,12 @@ pub mod yaml;
 use rquickjs::{Ctx, Result};
 
 /// Defines the globals that need no per-worker arguments.
+/// Drops the JS values this thread's API objects keep (the worker is unloading).
+pub fn clear_thread() {
+    algo::clear_thread();
+    stats::clear_thread();
+}
+
 pub fn install_all(ctx: &Ctx<'_>) -> Result<()> {
     algo::install(ctx)?;
     crypto::install(ctx)?;

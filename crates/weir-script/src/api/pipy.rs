@@ -238,6 +238,14 @@ pub fn install<'js>(
     pipy.set("load", Function::new(ctx.clone(), load)?)?;
     pipy.set("solve", Function::new(ctx.clone(), solve)?)?;
     pipy.set("exit", Function::new(ctx.clone(), exit)?)?;
+    pipy.set(
+        "restart",
+        Function::new(ctx.clone(), || {
+            if !crate::request_reload() {
+                tracing::warn!("[reload] pipy.restart() ignored: the program is not running");
+            }
+        })?,
+    )?;
     pipy.set("argv", argv.to_vec())?;
     pipy.set("version", env!("CARGO_PKG_VERSION"))?;
     pipy.set("pid", std::process::id())?;
