@@ -23,6 +23,9 @@ pub fn show<'js>(ctx: &Ctx<'js>, args: &[Value<'js>]) -> String {
             out.push_str("[Function]");
         } else if let Ok(d) = Class::<crate::api::data::JsData>::from_value(v) {
             out.push_str(&d.borrow().data.to_string_lossy());
+        } else if let Some(s) = own_to_string(ctx, v) {
+            // A class with its own toString (Int, URL, Netmask...) prints as that string.
+            out.push_str(&s);
         } else if v.is_object() && !v.is_error() {
             match ctx.json_stringify(v.clone()) {
                 Ok(Some(s)) => out.push_str(&s.to_string().unwrap_or_default()),
@@ -37,6 +40,21 @@ pub fn show<'js>(ctx: &Ctx<'js>, args: &[Value<'js>]) -> String {
 }
 
 use rquickjs::FromJs;
+
+/// `v.toString()` when `v` is an object (not an array) whose `toString` is not the one every
+/// object inherits from `Object.prototype`.
+fn own_to_string<'js>(ctx: &Ctx<'js>, v: &Value<'js>) -> Option<String> {
+    let obj = v.as_object().filter(|_| !v.is_array() && !v.is_error())?;
+    let f: Function = obj.get("toString").ok()?;
+    let object: Object = ctx.globals().get("Object").ok()?;
+    let proto: Object = object.get("prototype").ok()?;
+    let plain: Value = proto.get("toString").ok()?;
+    if f.as_value() == &plain {
+        return None;
+    }
+    f.call::<_, String>((rquickjs::function::This(v.clone()),))
+        .ok()
+}
 
 fn pipy_call<'js>(ctx: Ctx<'js>, vars: Opt<Value<'js>>) -> Result<Class<'js, Configuration>> {
     let p = prog(&ctx)?;
