@@ -124,6 +124,7 @@
   fail("parse('1', 1)", () => Int.parse('1', 1)),
   fail("parse('1', 37)", () => Int.parse('1', 37)),
   fail("parse('1', 'x')", () => Int.parse('1', 'x')),
+  println('printed:', new Int('9007199254740993'), new Int(-7)),
   new StreamEnd
 ))
 
