@@ -25,6 +25,12 @@ pub trait Filter: Any {
     fn on_sub_event(&mut self, cx: &FilterCx, _key: usize, evt: Event) {
         cx.output(evt);
     }
+    /// Puts the filter back in the state [`FilterFactory::create`] gives, for its pipeline
+    /// to serve another stream (see [`Pipeline::reuse`]); `false` if it cannot (the
+    /// default), and the pipeline is dropped instead.
+    fn reset(&mut self) -> bool {
+        false
+    }
 }
 
 /// Makes a filter for each new pipeline (the recipe side of a filter).
@@ -156,6 +162,12 @@ impl Layout {
     }
 }
 
+thread_local! {
+    /// The context a pipeline kept for reuse holds meanwhile (the stream's own context is
+    /// released when the stream is done, as if the pipeline had been dropped).
+    static DETACHED: Rc<Context> = Context::root(None, None);
+}
+
 /// One running instance of a [`Layout`].
 pub struct Pipeline {
     pub layout: Rc<Layout>,
@@ -214,6 +226,29 @@ impl Pipeline {
 
     pub fn has_ended(&self) -> bool {
         self.ended.get()
+    }
+
+    /// This pipeline, finished with its stream, made ready to serve another stream of the
+    /// same layout ([`FilterCx::sub_pipeline_reusing`]) instead of being dropped and made
+    /// anew. Only when nothing else refers to it (no other handle, no event on its way to
+    /// it: `Rc::get_mut`), its end needs no `onEnd` call, and every filter can
+    /// [`reset`](Filter::reset); otherwise it is dropped as usual and this returns `None`.
+    pub fn reuse(mut self: Rc<Self>) -> Option<Rc<Pipeline>> {
+        let p = Rc::get_mut(&mut self)?;
+        if p.started.get() && !p.ended.get() && p.layout.on_end.borrow().is_some() {
+            return None;
+        }
+        if !p.filters.iter_mut().all(|f| f.get_mut().reset()) {
+            return None;
+        }
+        p.context = DETACHED.with(Rc::clone);
+        *p.output.get_mut() = Target::Discard;
+        p.ended.set(false);
+        p.started.set(false);
+        *p.result.get_mut() = None;
+        *p.chain.get_mut() = None;
+        *p.arg.get_mut() = None;
+        Some(self)
     }
 
     pub(crate) fn deliver(self: &Rc<Self>, index: usize, evt: Event) {
@@ -364,7 +399,43 @@ impl FilterCx<'_> {
         key: usize,
         chain: Option<ChainPos>,
     ) -> Rc<Pipeline> {
-        let p = layout.instantiate(ctx);
+        self.sub_pipeline_from(layout.instantiate(ctx), key, chain)
+    }
+
+    /// Like [`FilterCx::sub_pipeline`], in `spare` (a pipeline made ready by
+    /// [`Pipeline::reuse`]) when it is one of `layout`.
+    pub fn sub_pipeline_reusing(
+        &self,
+        layout: &Rc<Layout>,
+        clone_context: bool,
+        key: usize,
+        spare: Option<Rc<Pipeline>>,
+    ) -> Rc<Pipeline> {
+        let ctx = if clone_context {
+            self.pipeline.context.fork()
+        } else {
+            self.pipeline.context.clone()
+        };
+        let chain = self.pipeline.chain.borrow().clone();
+        let p = match spare.filter(|p| Rc::ptr_eq(&p.layout, layout)) {
+            Some(mut p) => match Rc::get_mut(&mut p) {
+                Some(reused) => {
+                    reused.context = ctx;
+                    p
+                }
+                None => layout.instantiate(ctx),
+            },
+            None => layout.instantiate(ctx),
+        };
+        self.sub_pipeline_from(p, key, chain)
+    }
+
+    fn sub_pipeline_from(
+        &self,
+        p: Rc<Pipeline>,
+        key: usize,
+        chain: Option<ChainPos>,
+    ) -> Rc<Pipeline> {
         *p.chain.borrow_mut() = chain;
         p.set_output(Target::Sub(Rc::downgrade(self.pipeline), self.index, key));
         p.start();

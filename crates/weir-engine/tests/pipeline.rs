@@ -275,3 +275,98 @@ fn on_end_runs_when_a_started_pipeline_is_dropped() {
     drop(p);
     assert_eq!(*ended.borrow(), 1);
 }
+
+/// Counts the Data events it passes; can be reset for reuse.
+struct Counting(Rc<RefCell<Vec<usize>>>);
+
+struct CountingFilter {
+    seen: usize,
+    log: Rc<RefCell<Vec<usize>>>,
+}
+
+impl FilterFactory for Counting {
+    fn name(&self) -> &str {
+        "counting"
+    }
+    fn create(&self) -> Box<dyn Filter> {
+        Box::new(CountingFilter {
+            seen: 0,
+            log: self.0.clone(),
+        })
+    }
+}
+
+impl Filter for CountingFilter {
+    fn process(&mut self, cx: &FilterCx, evt: Event) {
+        if let Event::Data(_) = &evt {
+            self.seen += 1;
+            self.log.borrow_mut().push(self.seen);
+        }
+        cx.output(evt);
+    }
+    fn reset(&mut self) -> bool {
+        self.seen = 0;
+        true
+    }
+}
+
+#[test]
+fn a_pipeline_is_reused_only_when_nothing_else_refers_to_it() {
+    let log = Rc::new(RefCell::new(Vec::new()));
+    let l = Layout::new("counting");
+    l.append(Rc::new(Counting(log.clone())));
+    let parent = Layout::new("parent").instantiate(Context::root(None, None));
+    let cx = FilterCx {
+        pipeline: &parent,
+        index: 0,
+    };
+
+    let first = cx.sub_pipeline_reusing(&l, true, 1, None);
+    let first_ctx = first.context.id;
+    sched::emit(&first.input(), Event::Data(Data::from("x")));
+    sched::emit(&first.input(), Event::Data(Data::from("y")));
+    let addr = Rc::as_ptr(&first);
+
+    // Another handle, or a weak one (an event on its way), keeps it from being reused.
+    let other = first.clone();
+    assert!(first.reuse().is_none());
+    let weak = Rc::downgrade(&other);
+    assert!(other.clone().reuse().is_none());
+    drop(weak);
+    let spare = other.reuse();
+    assert!(spare.is_some());
+
+    // Reused: the same pipeline, a new context, the filter as new.
+    let second = cx.sub_pipeline_reusing(&l, true, 2, spare);
+    assert_eq!(Rc::as_ptr(&second), addr);
+    assert_ne!(second.context.id, first_ctx);
+    sched::emit(&second.input(), Event::Data(Data::from("z")));
+    assert_eq!(*log.borrow(), vec![1, 2, 1]);
+
+    // A spare of another layout is not used.
+    let other_layout = Layout::new("other");
+    other_layout.append(Rc::new(Counting(log.clone())));
+    let spare = second.reuse();
+    let gone = spare.as_ref().map(Rc::downgrade);
+    let third = cx.sub_pipeline_reusing(&other_layout, true, 3, spare);
+    assert!(gone.is_some_and(|w| w.upgrade().is_none()));
+    assert!(Rc::ptr_eq(&third.layout, &other_layout));
+
+    // A filter that cannot be reset, or an onEnd still due, means a new pipeline.
+    let tagged = Layout::new("tagged");
+    tagged.append(Rc::new(Tag("a:")));
+    let p = cx.sub_pipeline_reusing(&tagged, true, 4, None);
+    assert!(p.reuse().is_none());
+    let ended = Rc::new(RefCell::new(0));
+    let hooked = Layout::new("hooked");
+    hooked.append(Rc::new(Counting(log.clone())));
+    let count = ended.clone();
+    hooked.set_on_end(Rc::new(move |_| *count.borrow_mut() += 1));
+    let p = cx.sub_pipeline_reusing(&hooked, true, 5, None);
+    assert!(p.reuse().is_none());
+    assert_eq!(*ended.borrow(), 1, "onEnd ran as for a dropped pipeline");
+    let p = cx.sub_pipeline_reusing(&hooked, true, 6, None);
+    sched::emit(&p.input(), Event::end(None));
+    assert_eq!(*ended.borrow(), 2);
+    assert!(p.reuse().is_some(), "ended: onEnd has run");
+}

@@ -68,6 +68,7 @@ impl FilterFactory for DemuxHttp {
             scratch: Vec::new(),
             spare: Vec::new(),
             items: Vec::new(),
+            spare_sub: None,
         })
     }
     fn subs(&self) -> Vec<Rc<LayoutRef>> {
@@ -121,6 +122,8 @@ struct DemuxFilter {
     spare: Vec<Event>,
     /// What the decoder made of the last input (kept for its capacity).
     items: Vec<Decoded>,
+    /// The sub-pipeline of a finished request, ready for the next one (`Pipeline::reuse`).
+    spare_sub: Option<Rc<Pipeline>>,
 }
 
 impl DemuxFilter {
@@ -172,7 +175,7 @@ impl DemuxFilter {
         match &self.responder {
             Responder::Layout(l) => match l.get() {
                 Some(layout) => {
-                    let sub = cx.sub_pipeline(layout, true, key);
+                    let sub = cx.sub_pipeline_reusing(layout, true, key, self.spare_sub.take());
                     sched::emit(&sub.input(), start);
                     slot.sub = Some(sub);
                 }
@@ -291,6 +294,11 @@ impl DemuxFilter {
             if let Some(done) = self.slots.pop_front() {
                 if done.waiting.is_empty() && done.waiting.capacity() > self.spare.capacity() {
                     self.spare = done.waiting;
+                }
+                if let Some(sub) = done.sub {
+                    if self.spare_sub.is_none() {
+                        self.spare_sub = sub.reuse();
+                    }
                 }
             }
             if !info.keep_alive || self.force_close || self.resp_close {

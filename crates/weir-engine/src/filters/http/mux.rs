@@ -252,6 +252,17 @@ impl Filter for MuxFilter {
         }
     }
 
+    fn reset(&mut self) -> bool {
+        // Only between requests, with every response in and no tunnel.
+        if self.pending != 0 || self.tunnel.is_some() || self.ended {
+            return false;
+        }
+        self.request.clear();
+        self.session = None;
+        self.input_ended = false;
+        true
+    }
+
     fn on_sub_event(&mut self, cx: &FilterCx, _key: usize, evt: Event) {
         let done = matches!(evt, Event::MessageEnd(_) | Event::StreamEnd(_));
         if let Event::StreamEnd(_) = &evt {
