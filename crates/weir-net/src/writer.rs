@@ -113,21 +113,21 @@ impl SocketWriter {
         loop {
             let written = {
                 let q = self.queue.borrow();
-                let mut slices = [IoSlice::new(&[]); MAX_BATCH];
-                let mut n = 0;
-                let mut bytes = 0;
-                for chunk in q.iter() {
-                    if n == MAX_BATCH || bytes >= MAX_BATCH_BYTES {
-                        break;
-                    }
-                    slices[n] = IoSlice::new(chunk);
-                    bytes += chunk.len();
-                    n += 1;
-                }
-                if n == 0 {
+                if q.is_empty() {
                     return Ok(true);
                 }
-                match sock.try_write_vectored(&slices[..n]) {
+                // The slice list is set up afresh for each call: a short one for the usual
+                // few chunks (a head and a body) keeps that cheap.
+                let result = if q.len() <= SHORT_BATCH {
+                    let mut slices = [IoSlice::new(&[]); SHORT_BATCH];
+                    let n = gather(&q, &mut slices);
+                    sock.try_write_vectored(slices.get(..n).unwrap_or_default())
+                } else {
+                    let mut slices = [IoSlice::new(&[]); MAX_BATCH];
+                    let n = gather(&q, &mut slices);
+                    sock.try_write_vectored(slices.get(..n).unwrap_or_default())
+                };
+                match result {
                     Ok(0) => return Err(std::io::ErrorKind::WriteZero.into()),
                     Ok(w) => w,
                     Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return Ok(false),
@@ -389,6 +389,23 @@ mod flusher {
 
 /// Chunks written per system call at most.
 const MAX_BATCH: usize = 64;
+/// A queue this short is written with a short slice list.
+const SHORT_BATCH: usize = 4;
+
+/// Points `slices` at the first chunks of `q`, within the batch limits; returns how many.
+fn gather<'a>(q: &'a VecDeque<Bytes>, slices: &mut [IoSlice<'a>]) -> usize {
+    let mut n = 0;
+    let mut bytes = 0;
+    for (slot, chunk) in slices.iter_mut().zip(q.iter()) {
+        if bytes >= MAX_BATCH_BYTES {
+            break;
+        }
+        *slot = IoSlice::new(chunk);
+        bytes += chunk.len();
+        n += 1;
+    }
+    n
+}
 /// Bytes gathered per system call at most.
 const MAX_BATCH_BYTES: usize = 1 << 20;
 
