@@ -324,10 +324,12 @@ pub enum Framing {
 }
 
 fn is_hop_header(name: &[u8]) -> bool {
-    name.eq_ignore_ascii_case(b"content-length")
-        || name.eq_ignore_ascii_case(b"transfer-encoding")
-        || name.eq_ignore_ascii_case(b"connection")
-        || name.eq_ignore_ascii_case(b"keep-alive")
+    // Names are usually lowercase already (decoded heads always are): a plain comparison
+    // settles most, and only a name of the right length that is not equal is looked at
+    // again without case.
+    let is =
+        |hop: &[u8]| name == hop || (name.len() == hop.len() && name.eq_ignore_ascii_case(hop));
+    is(b"content-length") || is(b"transfer-encoding") || is(b"connection") || is(b"keep-alive")
 }
 
 /// Appends the script's headers (framing and connection headers dropped), then the framing
