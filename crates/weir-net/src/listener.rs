@@ -178,7 +178,7 @@ impl Listener {
                         });
                         let Some(pipeline) = make(info) else { continue };
                         let options = options.clone();
-                        let conn_guard = Activity::new();
+                        let conn_guard = Activity::stream();
                         tokio::task::spawn_local(async move {
                             serve_inbound(stream, pipeline, &options).await;
                             drop(permit);

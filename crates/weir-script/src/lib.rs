@@ -93,6 +93,8 @@ pub struct Worker {
     listeners: Vec<weir_net::Listener>,
     /// The sockets `listeners` accept on, by the address the program declared.
     sockets: Vec<weir_net::SocketKey>,
+    /// Sockets opened and not yet accepted on (index into the program's listens).
+    opened: Vec<(usize, std::net::TcpListener)>,
     /// Repeating and signal tasks, stopped when the worker retires.
     tasks: Vec<tokio::task::AbortHandle>,
     context: ManuallyDrop<rquickjs::Context>,
@@ -119,6 +121,7 @@ impl Worker {
                 program,
                 listeners: Vec::new(),
                 sockets: Vec::new(),
+                opened: Vec::new(),
                 tasks: Vec::new(),
                 context,
                 runtime,
@@ -305,39 +308,57 @@ impl Worker {
             .collect()
     }
 
-    /// Opens the listeners and starts the tasks. Must run inside the worker's `LocalSet`.
-    /// A port that an earlier load of the program still listens on is taken over, not
-    /// bound again (see [`weir_net::listen_socket`]).
-    pub fn start(&mut self, reuse_port: bool) -> Result<(), String> {
+    /// Opens the listening sockets the program declared, without accepting on them yet. A
+    /// port that an earlier load of the program still listens on is taken over, not bound
+    /// again (see [`weir_net::listen_socket`]).
+    pub fn open(&mut self, reuse_port: bool) -> Result<(), String> {
         let p = self.program.clone();
-        for spec in p.listens.borrow().iter() {
+        for (i, spec) in p.listens.borrow().iter().enumerate() {
             let Some(addr) = spec.addr else { continue };
             let key = (p.thread_id, addr);
+            if self.sockets.contains(&key) {
+                return Err(format!("cannot listen on {addr}: declared twice"));
+            }
             let socket = weir_net::listen_socket(key, reuse_port)
                 .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+            self.sockets.push(key);
+            self.opened.push((i, socket));
+        }
+        Ok(())
+    }
+
+    /// Starts accepting on the sockets [`Worker::open`] opened, and starts the tasks. Must
+    /// run inside the worker's `LocalSet`. A listener that cannot start is logged; the
+    /// others run.
+    pub fn run(&mut self) {
+        let p = self.program.clone();
+        let listens = p.listens.borrow();
+        for (i, socket) in std::mem::take(&mut self.opened) {
+            let Some(spec) = listens.get(i) else { continue };
             let layout = spec.layout.clone();
             let fiber = spec.fiber;
             let make: weir_net::PipelineMaker = Rc::new(move |inbound: Rc<InboundInfo>| {
                 let ctx = new_root(Some(inbound), fiber)?;
                 Some(layout.instantiate(ctx))
             });
-            let listener = weir_net::Listener::start(socket, spec.options.clone(), make)
-                .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
-            if self.program.thread_id == 0 {
-                tracing::info!(
-                    "[listener] Listening on TCP port {} at {}",
-                    listener.addr.port(),
-                    listener.addr.ip()
-                );
+            match weir_net::Listener::start(socket, spec.options.clone(), make) {
+                Ok(listener) => {
+                    if p.thread_id == 0 {
+                        tracing::info!(
+                            "[listener] Listening on TCP port {} at {}",
+                            listener.addr.port(),
+                            listener.addr.ip()
+                        );
+                    }
+                    self.listeners.push(listener);
+                }
+                Err(e) => tracing::error!("[listener] cannot listen on {:?}: {e}", spec.addr),
             }
-            self.listeners.push(listener);
-            self.sockets.push(key);
         }
         for task in p.tasks.borrow().iter() {
             self.tasks
                 .extend(start_task(&task.when, task.layout.clone()));
         }
-        Ok(())
     }
 
     /// The sockets this worker listens on (see [`weir_net::retain_sockets`]).
@@ -349,6 +370,7 @@ impl Worker {
     /// already running carry on to their end (graceful shutdown, or a reload that replaced
     /// this worker).
     pub fn stop_listening(&mut self) {
+        self.opened.clear();
         for l in self.listeners.drain(..) {
             l.stop();
         }

@@ -152,9 +152,9 @@ enum Msg {
     Loaded { gen: u64, graph: String },
     /// A worker thread could not load the program or open its ports.
     Failed { gen: u64, error: String },
-    /// A worker thread has opened its ports and started its tasks.
-    Started { gen: u64, sockets: Vec<SocketKey> },
-    /// A worker thread has ended (sent once by every thread).
+    /// A worker thread has opened (or taken over) its ports; it accepts once told to run.
+    Opened { gen: u64, sockets: Vec<SocketKey> },
+    /// A worker thread has ended (sent once by every thread, even one that panicked).
     Finished,
     /// SIGHUP or `pipy.restart()`: load the program again and switch to it.
     Reload,
@@ -167,27 +167,30 @@ enum Msg {
 enum Command {
     /// Loading: wait until every thread has loaded.
     Wait,
-    /// Open the ports, start the tasks, run.
-    Start,
-    /// Run the `pipy.exit()` hooks, stop listening, let the streams in flight finish.
+    /// Every thread has loaded: open the ports, but do not accept yet.
+    Open,
+    /// Every thread has opened its ports: accept, start the tasks, run.
+    Run,
+    /// Run the `pipy.exit()` hooks, stop listening, let the client connections finish.
     Shutdown,
     /// A newer load took over, or this one failed: stop listening and the tasks, let the
-    /// streams in flight finish on this load's pipelines. Before `Start`: end at once.
+    /// client connections finish on this load's pipelines. Before `Run`: end at once.
     Retire,
 }
 
 /// One load of the program: a worker thread per `--threads`, each with its own JS runtime.
 ///
-/// Hot reload (SIGHUP, `pipy.restart()`) starts a new load on new threads. Only when every
-/// thread has loaded and opened its ports does the new load take over: ports it declares
-/// again are taken over without closing (see `weir_net::listen_socket`), ports it no longer
-/// declares close, and the old load's threads stop accepting, finish their streams and end.
-/// If the new load fails anywhere, it is dropped and the old one runs on unchanged.
+/// Hot reload (SIGHUP, `pipy.restart()`) starts a new load on new threads. Every thread
+/// loads, then every thread opens its ports (taking over the ones the running load has,
+/// see `weir_net::listen_socket`), and only then does the new load start accepting and the
+/// old one stop: ports the new load no longer declares close, and the old load's threads
+/// finish their client connections and end. If the new load fails anywhere before that, it
+/// is dropped, having accepted nothing, and the old one runs on unchanged.
 struct Load {
     gen: u64,
     command: tokio::sync::watch::Sender<Command>,
     loaded: usize,
-    started: usize,
+    opened: usize,
     sockets: HashSet<SocketKey>,
 }
 
@@ -199,7 +202,7 @@ struct Supervisor {
     next_gen: u64,
     /// Worker threads not yet ended, of every load.
     live: usize,
-    /// The load serving now (none until the first one has started).
+    /// The load serving now (none until the first one runs).
     current: Option<Load>,
     /// A load on its way in.
     pending: Option<Load>,
@@ -235,7 +238,6 @@ fn run(config: WorkerConfig, threads: usize, no_graph: bool) -> ExitCode {
     }
     let code = EXIT_CODE.load(Ordering::SeqCst);
     weir_script::flush_logs();
-    // Worker threads keep their JS heaps to the end; leave without tearing them down.
     std::process::exit(code);
 }
 
@@ -245,6 +247,15 @@ impl Supervisor {
         let gen = self.next_gen;
         self.next_gen += 1;
         let (command, watch) = tokio::sync::watch::channel(Command::Wait);
+        // Pending from the start, so that the threads already spawned are told to end if
+        // spawning another fails.
+        self.pending = Some(Load {
+            gen,
+            command,
+            loaded: 0,
+            opened: 0,
+            sockets: HashSet::new(),
+        });
         for id in 0..self.threads {
             let mut cfg = self.config.clone();
             cfg.thread_id = id;
@@ -252,24 +263,23 @@ impl Supervisor {
             let spawned = std::thread::Builder::new()
                 .name(format!("weir-worker-{id}"))
                 .spawn(move || {
-                    worker_thread(gen, cfg, &tx, watch);
+                    let run = std::panic::AssertUnwindSafe(|| worker_thread(gen, cfg, &tx, watch));
+                    if std::panic::catch_unwind(run).is_err() {
+                        let error = format!("worker thread {id} stopped on an internal error");
+                        let _ = tx.send(Msg::Failed { gen, error });
+                    }
                     let _ = tx.send(Msg::Finished);
                 });
             match spawned {
                 Ok(_) => self.live += 1,
                 Err(e) => {
-                    // The threads already spawned see the channel close and end.
+                    if let Some(p) = self.pending.take() {
+                        let _ = p.command.send(Command::Retire);
+                    }
                     return Err(format!("cannot start a worker thread: {e}"));
                 }
             }
         }
-        self.pending = Some(Load {
-            gen,
-            command,
-            loaded: 0,
-            started: 0,
-            sockets: HashSet::new(),
-        });
         Ok(())
     }
 
@@ -277,10 +287,20 @@ impl Supervisor {
         self.pending.as_mut().filter(|p| p.gen == gen)
     }
 
+    /// Closes the listening sockets that no running load declares. Also called when a
+    /// dropped load's thread reports late: it may have opened a port since the last call.
+    fn release_sockets(&self) {
+        match (&self.current, self.shutting_down) {
+            (Some(c), false) => weir_net::retain_sockets(&c.sockets),
+            _ => weir_net::retain_sockets(&HashSet::new()),
+        }
+    }
+
     fn handle(&mut self, msg: Msg) {
         match msg {
             Msg::Loaded { gen, graph } => {
-                let (threads, no_graph) = (self.threads, self.no_graph);
+                let (threads, no_graph, stopping) =
+                    (self.threads, self.no_graph, self.shutting_down);
                 let Some(p) = self.pending_is(gen) else {
                     return;
                 };
@@ -290,52 +310,65 @@ impl Supervisor {
                     }
                 }
                 p.loaded += 1;
-                if p.loaded == threads {
-                    let _ = p.command.send(Command::Start);
+                if p.loaded == threads && !stopping {
+                    let _ = p.command.send(Command::Open);
                 }
             }
             Msg::Failed { gen, error } => {
                 if self.pending_is(gen).is_none() {
+                    if self.current.as_ref().is_some_and(|c| c.gen == gen) {
+                        tracing::error!("{error}");
+                    }
+                    self.release_sockets();
                     return;
                 }
-                let Some(current) = &self.current else {
-                    // The first load: nothing to fall back to.
-                    eprintln!("{error}");
-                    weir_script::flush_logs();
-                    std::process::exit(1);
-                };
-                tracing::error!("[reload] {error}");
-                tracing::error!("[reload] reload failed: the running program is kept");
-                weir_net::retain_sockets(&current.sockets);
+                if self.current.is_none() {
+                    if self.shutting_down {
+                        tracing::error!("{error}");
+                    } else {
+                        // The first load: nothing to fall back to.
+                        eprintln!("{error}");
+                        weir_script::flush_logs();
+                        std::process::exit(1);
+                    }
+                } else {
+                    tracing::error!("[reload] {error}");
+                    tracing::error!("[reload] reload failed: the running program is kept");
+                }
                 if let Some(p) = self.pending.take() {
                     let _ = p.command.send(Command::Retire);
                 }
+                self.release_sockets();
                 self.reload_if_asked();
             }
-            Msg::Started { gen, sockets } => {
+            Msg::Opened { gen, sockets } => {
                 let threads = self.threads;
                 let Some(p) = self.pending_is(gen) else {
+                    self.release_sockets();
                     return;
                 };
-                p.started += 1;
+                p.opened += 1;
                 p.sockets.extend(sockets);
-                if p.started < threads {
+                if p.opened < threads {
                     return;
                 }
                 let Some(p) = self.pending.take() else { return };
-                weir_net::retain_sockets(&p.sockets);
+                let _ = p.command.send(Command::Run);
                 if let Some(old) = self.current.replace(p) {
                     let _ = old.command.send(Command::Retire);
                     tracing::info!("[reload] reloaded: new connections run the new program");
                 }
+                self.release_sockets();
                 self.reload_if_asked();
             }
             Msg::Finished => self.live = self.live.saturating_sub(1),
             Msg::Reload => {
                 if self.shutting_down {
+                    tracing::info!("[reload] not reloading: shutting down");
                     return;
                 }
                 if self.pending.is_some() {
+                    tracing::info!("[reload] a load is in progress; reloading again after it");
                     self.reload_again = true;
                     return;
                 }
@@ -349,19 +382,21 @@ impl Supervisor {
                     return;
                 }
                 self.shutting_down = true;
-                match &self.current {
-                    Some(c) => {
-                        let _ = c.command.send(Command::Shutdown);
-                        if let Some(p) = self.pending.take() {
-                            let _ = p.command.send(Command::Retire);
-                        }
-                    }
-                    None => {
-                        if let Some(p) = &self.pending {
-                            let _ = p.command.send(Command::Shutdown);
-                        }
-                    }
+                if let Some(c) = &self.current {
+                    let _ = c.command.send(Command::Shutdown);
                 }
+                if let Some(p) = self.pending.take() {
+                    // The first load, before it runs, gets the hooks too.
+                    let to = if self.current.is_none() {
+                        Command::Shutdown
+                    } else {
+                        Command::Retire
+                    };
+                    let _ = p.command.send(to);
+                }
+                // Ports close now: clients get refused instead of waiting in a backlog
+                // nobody accepts from any more.
+                self.release_sockets();
             }
         }
     }
@@ -373,8 +408,8 @@ impl Supervisor {
     }
 }
 
-/// One worker thread of load `gen`: load the program, wait for the main thread's go, run
-/// until nothing is left to do or the main thread says stop.
+/// One worker thread of load `gen`: load the program, open its ports and run it when the
+/// main thread says so, until nothing is left to do or the main thread says stop.
 fn worker_thread(
     gen: u64,
     cfg: WorkerConfig,
@@ -418,14 +453,21 @@ fn worker_thread(
             String::new()
         };
         let _ = tx.send(Msg::Loaded { gen, graph });
-        // Every thread loads before any opens a port.
-        let go = match command.wait_for(|c| *c != Command::Wait).await {
-            Ok(c) => *c,
-            Err(_) => Command::Retire,
-        };
-        if go == Command::Start {
-            serve(&mut worker, gen, &cfg, tx, &mut command).await;
+        if next(&mut command, Command::Wait).await == Command::Open {
+            match worker.open(cfg.reuse_port) {
+                Ok(()) => {
+                    let sockets = worker.sockets().to_vec();
+                    let _ = tx.send(Msg::Opened { gen, sockets });
+                    if next(&mut command, Command::Open).await == Command::Run {
+                        serve(&mut worker, &cfg, &mut command).await;
+                    }
+                }
+                Err(error) => {
+                    let _ = tx.send(Msg::Failed { gen, error });
+                }
+            }
         }
+        worker.stop_listening();
         if let Some(code) = worker.exit_code() {
             EXIT_CODE.store(code, Ordering::SeqCst);
         }
@@ -446,48 +488,39 @@ fn worker_thread(
     }
 }
 
-/// Runs a started worker until it is idle, or until it is told to stop and has finished
-/// the streams in flight.
+/// The main thread's next command after `now` (a closed channel reads as `Retire`).
+async fn next(command: &mut tokio::sync::watch::Receiver<Command>, now: Command) -> Command {
+    match command.wait_for(|c| *c != now).await {
+        Ok(c) => *c,
+        Err(_) => Command::Retire,
+    }
+}
+
+/// Runs a worker until it is idle, or until it is told to stop and its client connections
+/// have finished (its timers and tasks end with it then).
 async fn serve(
     worker: &mut Worker,
-    gen: u64,
     cfg: &WorkerConfig,
-    tx: &mpsc::Sender<Msg>,
     command: &mut tokio::sync::watch::Receiver<Command>,
 ) {
-    use weir_engine::activity::idle;
-    if let Err(error) = worker.start(cfg.reuse_port) {
-        let _ = tx.send(Msg::Failed { gen, error });
-        worker.stop_listening();
-        idle().await;
-        return;
-    }
-    let _ = tx.send(Msg::Started {
-        gen,
-        sockets: worker.sockets().to_vec(),
-    });
+    use weir_engine::activity::{idle, streams_done};
+    worker.run();
     tracing::debug!("[thread] Thread {} started", cfg.thread_id);
     loop {
         tokio::select! {
             _ = idle() => return,
-            r = command.changed() => {
-                let c = if r.is_err() { Command::Shutdown } else { *command.borrow_and_update() };
-                match c {
-                    Command::Shutdown => {
-                        worker.run_exit_hooks().await;
-                        worker.stop_listening();
-                        break;
-                    }
-                    Command::Retire => {
-                        worker.stop_listening();
-                        break;
-                    }
-                    Command::Wait | Command::Start => {}
+            c = next(command, Command::Run) => match c {
+                Command::Shutdown => {
+                    worker.run_exit_hooks().await;
+                    break;
                 }
+                Command::Retire => break,
+                Command::Wait | Command::Open | Command::Run => {}
             }
         }
     }
-    idle().await;
+    worker.stop_listening();
+    streams_done().await;
 }
 
 /// SIGHUP reloads the program. SIGINT/SIGTERM: stop accepting and let streams finish; a

@@ -73,7 +73,14 @@ try:
     weir.send_signal(signal.SIGHUP)
     print("back to v1:", until(lambda: get(28741) == "v1"), get(28742), get(28743))
 
+    kept = http.client.HTTPConnection("127.0.0.1", 28741, timeout=5)
+    kept.request("GET", "/")
+    kept.getresponse().read()
     weir.send_signal(signal.SIGINT)
+    print("after SIGINT, with a connection still open, 28741:",
+          "refused" if until(lambda: get(28741) == "refused") else get(28741))
+    print("still running until it closes:", weir.poll() is None)
+    kept.close()
     print("exit status after SIGINT:", weir.wait(timeout=10))
 finally:
     if weir.poll() is None:

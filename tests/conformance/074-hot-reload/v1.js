@@ -1,8 +1,14 @@
-// First version: 28741 answers v1 (and /slow after a second), 28742 answers B, and a
-// repeating task runs (a retired load must stop it, or its threads would never end).
+// First version: 28741 answers v1 (and /slow after a second), 28742 answers B, and two
+// tasks run: a repeating one and one that started an endless timer loop (a retired load
+// must stop both, or its threads would never end).
+function poll() { return new Timeout(0.1).wait().then(poll) }
+
 pipy()
 .task('0.1s')
 .replaceStreamStart(new StreamEnd)
+
+.task()
+.onStart(() => (poll(), new StreamEnd))
 
 .listen('127.0.0.1:28741')
 .serveHTTP(req => req.head.path === '/slow'
