@@ -66,6 +66,11 @@ impl Core {
     /// skipped empty lines) once its final empty line has arrived. The caller parses it with
     /// the scanner's line ends, then resets the scanner.
     fn take_head(&mut self, input: &mut Bytes) -> Result<Option<HeadSection>, Error> {
+        if input.is_empty() {
+            // Nothing to scan (the call after a message that used up the input): scanning
+            // no bytes changes nothing and finds nothing.
+            return Ok(None);
+        }
         let found = self.scanner.scan(input, &self.limits)?;
         if let (Some(n), true) = (found, self.buf.is_empty()) {
             // The whole head is in this input: share it instead of copying.
