@@ -247,13 +247,16 @@ pub fn keep_alive(version: Version, headers: &[Header]) -> bool {
     // One pass over the `connection` fields (usually none or one).
     let mut close = false;
     let mut keep = false;
+    // Decoded names and the usual values are lowercase: an exact comparison settles them
+    // before a case-insensitive one.
+    let is = |s: &[u8], word: &[u8]| s == word || s.eq_ignore_ascii_case(word);
     for h in headers
         .iter()
-        .filter(|h| h.name.len() == 10 && h.name.eq_ignore_ascii_case(b"connection"))
+        .filter(|h| h.name.len() == 10 && is(&h.name, b"connection"))
     {
         for token in h.value.split(|&b| b == b',').map(head::trim_ows) {
-            close |= token.eq_ignore_ascii_case(b"close");
-            keep |= token.eq_ignore_ascii_case(b"keep-alive");
+            close |= is(token, b"close");
+            keep |= is(token, b"keep-alive");
         }
     }
     match version {
