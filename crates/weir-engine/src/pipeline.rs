@@ -31,6 +31,10 @@ pub trait Filter: Any {
     fn reset(&mut self) -> bool {
         false
     }
+    /// The worker stops serving (shutdown, or a reload replaced it): a filter that keeps a
+    /// client connection open between messages (an HTTP server) ends it now if idle, or
+    /// after the message in progress. See [`Pipeline::drain`].
+    fn drain(&mut self, _cx: &FilterCx) {}
 }
 
 /// Makes a filter for each new pipeline (the recipe side of a filter).
@@ -295,6 +299,13 @@ impl Pipeline {
 
     /// Runs `f` on filter `index` (for filters resuming after a promise or timer).
     /// Events it emits are delivered after `f` returns.
+    /// Tells every filter that the worker stops serving ([`Filter::drain`]).
+    pub fn drain(self: &Rc<Self>) {
+        for i in 0..self.filters.len() {
+            self.with_filter(i, |f, cx| f.drain(cx));
+        }
+    }
+
     pub fn with_filter(self: &Rc<Self>, index: usize, f: impl FnOnce(&mut dyn Filter, &FilterCx)) {
         sched::hold(|| {
             if let Some(slot) = self.filters.get(index) {

@@ -12,5 +12,6 @@ pub mod writer;
 
 pub use connect::{Connect, ConnectOptions, ConnectTarget};
 pub use listener::{
-    bind_tcp, listen_socket, retain_sockets, ListenOptions, Listener, PipelineMaker, SocketKey,
+    bind_tcp, drain_connections, listen_socket, retain_sockets, ListenOptions, Listener,
+    PipelineMaker, SocketKey,
 };

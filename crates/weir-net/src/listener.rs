@@ -3,10 +3,10 @@
 //! `maxConnections` makes excess clients *wait* (the accept loop stops accepting until a slot
 //! frees), as in Pipy; it never refuses them.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;
-use std::rc::Rc;
+use std::rc::{Rc, Weak};
 use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
@@ -116,6 +116,30 @@ pub fn retain_sockets(keep: &HashSet<SocketKey>) {
 
 thread_local! {
     static NEXT_INBOUND: Cell<u64> = const { Cell::new(1) };
+    /// The root pipelines of this thread's client connections, for [`drain_connections`];
+    /// ended ones are swept out as the list grows.
+    static CONNECTIONS: RefCell<(Vec<Weak<Pipeline>>, usize)> = const { RefCell::new((Vec::new(), 64)) };
+}
+
+fn track(pipeline: &Rc<Pipeline>) {
+    CONNECTIONS.with(|c| {
+        let (list, sweep_at) = &mut *c.borrow_mut();
+        if list.len() >= *sweep_at {
+            list.retain(|p| p.strong_count() > 0);
+            *sweep_at = (list.len() * 2).max(64);
+        }
+        list.push(Rc::downgrade(pipeline));
+    });
+}
+
+/// Asks every client connection of this thread to finish (see
+/// [`weir_engine::Filter::drain`]): an HTTP server closes idle kept-alive connections now,
+/// and busy ones after the response in progress. Other connections carry on.
+pub fn drain_connections() {
+    let list = CONNECTIONS.with(|c| std::mem::take(&mut c.borrow_mut().0));
+    for p in list.iter().filter_map(Weak::upgrade) {
+        p.drain();
+    }
 }
 
 /// A running listener; dropping [`Listener::stop`] ends the accept loop.
@@ -177,6 +201,7 @@ impl Listener {
                             protocol: "tcp",
                         });
                         let Some(pipeline) = make(info) else { continue };
+                        track(&pipeline);
                         let options = options.clone();
                         let conn_guard = Activity::stream();
                         tokio::task::spawn_local(async move {

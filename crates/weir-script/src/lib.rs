@@ -377,6 +377,7 @@ impl Worker {
         for t in self.tasks.drain(..) {
             t.abort();
         }
+        sched::defer(weir_net::drain_connections);
         sched::defer(weir_engine::filters::http::mux::close_idle_sessions);
     }
 

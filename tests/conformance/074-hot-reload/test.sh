@@ -28,7 +28,9 @@ first = kept_get()
 print("same load on a new connection:", get(28740) == first)
 print("restart:", get(28740, "/restart"))
 print("new connections see a new load:", until(lambda: get(28740) not in (first, "refused")))
-print("the kept-alive connection stays on the old load:", kept_get() == first)
+# Like nginx's graceful stop, the old load closes an idle kept-alive connection.
+kept.sock.settimeout(5)
+print("the old load closed the idle kept-alive connection:", kept.sock.recv(100) == b"")
 kept.close()
 
 # SIGHUP after editing the files, two worker threads.
@@ -47,14 +49,20 @@ def logged(text):
 try:
     print("v1 up:", until(lambda: get(28741) == "v1"), get(28742))
     slow = {}
-    t = threading.Thread(target=lambda: slow.update(answer=get(28741, "/slow")))
+    def slow_get():
+        c = http.client.HTTPConnection("127.0.0.1", 28741, timeout=5)
+        c.request("GET", "/slow")
+        r = c.getresponse()
+        slow.update(answer=r.read().decode().strip(), connection=r.getheader("connection"))
+        c.close()
+    t = threading.Thread(target=slow_get)
     t.start()
     time.sleep(0.3)
     use("v2.js")
     weir.send_signal(signal.SIGHUP)
     print("after SIGHUP, 28741 answers:", "v2" if until(lambda: get(28741) == "v2") else get(28741))
     t.join()
-    print("the request in flight finished on v1:", slow.get("answer"))
+    print("the request in flight finished on v1:", slow.get("answer"), "connection:", slow.get("connection"))
     print("every thread switched:", all(get(28741) == "v2" for _ in range(20)))
     print("28742 (not declared again):", get(28742))
     print("28743 (new):", get(28743))
@@ -73,14 +81,22 @@ try:
     weir.send_signal(signal.SIGHUP)
     print("back to v1:", until(lambda: get(28741) == "v1"), get(28742), get(28743))
 
+    # Graceful stop: an idle kept-alive connection closes, new ones are refused, a request
+    # in flight is answered (with connection: close), then the process exits.
     kept = http.client.HTTPConnection("127.0.0.1", 28741, timeout=5)
     kept.request("GET", "/")
     kept.getresponse().read()
+    slow.clear()
+    t = threading.Thread(target=slow_get)
+    t.start()
+    time.sleep(0.3)
     weir.send_signal(signal.SIGINT)
-    print("after SIGINT, with a connection still open, 28741:",
-          "refused" if until(lambda: get(28741) == "refused") else get(28741))
-    print("still running until it closes:", weir.poll() is None)
+    print("after SIGINT, 28741:", "refused" if until(lambda: get(28741) == "refused") else get(28741))
+    kept.sock.settimeout(5)
+    print("the idle kept-alive connection closed:", kept.sock.recv(100) == b"")
     kept.close()
+    t.join()
+    print("the request in flight:", slow.get("answer"), "connection:", slow.get("connection"))
     print("exit status after SIGINT:", weir.wait(timeout=10))
 finally:
     if weir.poll() is None:
