@@ -65,7 +65,6 @@ impl FilterFactory for DemuxHttp {
             opening: false,
             tunnel: None,
             resp_close: false,
-            draining: false,
             scratch: Vec::new(),
             spare: Vec::new(),
             items: Vec::new(),
@@ -116,8 +115,6 @@ struct DemuxFilter {
     tunnel: Option<usize>,
     /// The response being written asks for the connection to close.
     resp_close: bool,
-    /// The worker stops serving: close after the response in progress.
-    draining: bool,
     /// Spare event buffer swapped with a slot's while its events are written, so neither
     /// allocates per response.
     scratch: Vec<Event>,
@@ -304,7 +301,7 @@ impl DemuxFilter {
                     }
                 }
             }
-            if !info.keep_alive || self.force_close || self.resp_close || self.draining {
+            if !info.keep_alive || self.force_close || self.resp_close {
                 self.close(cx);
                 return;
             }
@@ -352,7 +349,7 @@ impl DemuxFilter {
         }
         let how = EncodeFor {
             head_request: info.head_request,
-            keep_alive: info.keep_alive && !self.resp_close && !self.draining,
+            keep_alive: info.keep_alive && !self.resp_close,
             connect: info.connect,
         };
         match evt {
@@ -422,19 +419,6 @@ fn error_response(status: u16) -> Vec<Event> {
 }
 
 impl Filter for DemuxFilter {
-    /// Like nginx's graceful stop: an idle kept-alive connection closes now; one with a
-    /// request in progress closes after its response (which says `connection: close`).
-    /// Requests pipelined behind it are not answered; the client sends them again.
-    fn drain(&mut self, cx: &FilterCx) {
-        if self.closed || self.tunnel.is_some() {
-            return;
-        }
-        self.draining = true;
-        if self.slots.is_empty() && self.decoder.is_idle() && self.held.is_empty() {
-            self.close(cx);
-        }
-    }
-
     fn process(&mut self, cx: &FilterCx, evt: Event) {
         if self.closed {
             return;
@@ -485,11 +469,30 @@ impl Filter for DemuxFilter {
         if slot.done && !(slot.info.connect || slot.info.upgrade) {
             return;
         }
-        if matches!(evt, Event::MessageEnd(_) | Event::StreamEnd(_)) {
+        let ends = matches!(evt, Event::MessageEnd(_) | Event::StreamEnd(_));
+        if ends {
             slot.done = true;
         }
-        slot.waiting.push(evt);
         let is_front = self.slots.front().is_some_and(|s| s.key == key);
+        if is_front && !ends && self.tunnel.is_none() {
+            // The start or body of the response being written, with nothing queued before
+            // it: what `flush` would do with it, without queueing it first.
+            if let Some(front) = self.slots.front_mut() {
+                if front.waiting.is_empty() {
+                    front.started = true;
+                    let info = front.info;
+                    let mut out = Data::new();
+                    self.encode(evt, info, &mut out);
+                    if !out.is_empty() {
+                        cx.output(Event::Data(out));
+                    }
+                    return;
+                }
+            }
+        }
+        if let Some(slot) = self.slot_mut(key) {
+            slot.waiting.push(evt);
+        }
         if is_front {
             self.flush(cx);
         }
