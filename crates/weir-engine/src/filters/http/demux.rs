@@ -65,6 +65,7 @@ impl FilterFactory for DemuxHttp {
             opening: false,
             tunnel: None,
             resp_close: false,
+            draining: false,
             scratch: Vec::new(),
             spare: Vec::new(),
             items: Vec::new(),
@@ -115,6 +116,8 @@ struct DemuxFilter {
     tunnel: Option<usize>,
     /// The response being written asks for the connection to close.
     resp_close: bool,
+    /// The worker stops serving: close after the response in progress.
+    draining: bool,
     /// Spare event buffer swapped with a slot's while its events are written, so neither
     /// allocates per response.
     scratch: Vec<Event>,
@@ -301,7 +304,7 @@ impl DemuxFilter {
                     }
                 }
             }
-            if !info.keep_alive || self.force_close || self.resp_close {
+            if !info.keep_alive || self.force_close || self.resp_close || self.draining {
                 self.close(cx);
                 return;
             }
@@ -349,7 +352,7 @@ impl DemuxFilter {
         }
         let how = EncodeFor {
             head_request: info.head_request,
-            keep_alive: info.keep_alive && !self.resp_close,
+            keep_alive: info.keep_alive && !self.resp_close && !self.draining,
             connect: info.connect,
         };
         match evt {
@@ -419,6 +422,19 @@ fn error_response(status: u16) -> Vec<Event> {
 }
 
 impl Filter for DemuxFilter {
+    /// Like nginx's graceful stop: an idle kept-alive connection closes now; one with a
+    /// request in progress closes after its response (which says `connection: close`).
+    /// Requests pipelined behind it are not answered; the client sends them again.
+    fn drain(&mut self, cx: &FilterCx) {
+        if self.closed || self.tunnel.is_some() {
+            return;
+        }
+        self.draining = true;
+        if self.slots.is_empty() && self.decoder.is_idle() && self.held.is_empty() {
+            self.close(cx);
+        }
+    }
+
     fn process(&mut self, cx: &FilterCx, evt: Event) {
         if self.closed {
             return;
