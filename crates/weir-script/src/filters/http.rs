@@ -59,8 +59,8 @@ pub fn serve_http<'js>(ctx: &Ctx<'js>, b: &Rc<Builder>, args: &[Value<'js>]) -> 
         .first()
         .cloned()
         .unwrap_or_else(|| Value::new_undefined(ctx.clone()));
-    let handler: Handler = if let Some(f) = arg.as_function() {
-        message_handler(ctx, f, "serveHTTP()", None)
+    let responder = if let Some(f) = arg.as_function() {
+        Responder::Handler(message_handler(ctx, f, "serveHTTP()", None))
     } else {
         let mut events = Vec::new();
         push_events(ctx, arg, &mut events).map_err(|e| throw(ctx, format!("serveHTTP(): {e}")))?;
@@ -72,11 +72,7 @@ pub fn serve_http<'js>(ctx: &Ctx<'js>, b: &Rc<Builder>, args: &[Value<'js>]) -> 
                 }
             }
         }
-        Rc::new(move |_, _, reply| {
-            for e in &events {
-                sched::emit(&reply, e.clone());
-            }
-        })
+        Responder::Constant(Rc::new(events))
     };
     let options = http_options(ctx, args.get(1).and_then(|v| v.as_object()), "serveHTTP()")?;
     b.add(
@@ -84,7 +80,7 @@ pub fn serve_http<'js>(ctx: &Ctx<'js>, b: &Rc<Builder>, args: &[Value<'js>]) -> 
         "serveHTTP",
         Rc::new(DemuxHttp {
             method: "serveHTTP",
-            responder: Responder::Handler(handler),
+            responder,
             options: Rc::new(options),
         }),
     )

@@ -37,6 +37,9 @@ pub enum Responder {
     Layout(Rc<LayoutRef>),
     /// `serveHTTP(...)`: a handler per request, in the connection's context.
     Handler(Handler),
+    /// `serveHTTP(message)`: the same answer to every request once it has been received
+    /// (what a handler returning these events would do, without collecting the request).
+    Constant(Rc<Vec<Event>>),
 }
 
 pub struct DemuxHttp {
@@ -75,7 +78,7 @@ impl FilterFactory for DemuxHttp {
     fn subs(&self) -> Vec<Rc<LayoutRef>> {
         match &self.responder {
             Responder::Layout(l) => vec![l.clone()],
-            Responder::Handler(_) => Vec::new(),
+            Responder::Handler(_) | Responder::Constant(_) => Vec::new(),
         }
     }
 }
@@ -161,6 +164,23 @@ impl DemuxFilter {
                 handler(cx, msg, reply);
             }
         }
+        if let (true, Responder::Constant(events)) = (is_end, &responder) {
+            let tunnel = slot.info.connect || slot.info.upgrade;
+            if tunnel {
+                // Through the queue, as a handler's reply: its answer decides what happens
+                // to the bytes held behind the request, which `on_data` has yet to hold.
+                let reply = Target::Sub(Rc::downgrade(cx.pipeline), cx.index, key);
+                for e in events.iter() {
+                    sched::emit(&reply, e.clone());
+                }
+            } else {
+                // Straight to the response side: what the queue would bring next, in the
+                // same order (this filter is the only receiver).
+                for e in events.iter() {
+                    self.on_sub_event(cx, key, e.clone());
+                }
+            }
+        }
     }
 
     fn start_request(&mut self, cx: &FilterCx, start: Event, info: RequestInfo) {
@@ -187,6 +207,7 @@ impl DemuxFilter {
                     slot.done = true;
                 }
             },
+            Responder::Constant(_) => {}
             Responder::Handler(_) => {
                 let mut reader = MessageReader::new(None);
                 reader.read(&start);
