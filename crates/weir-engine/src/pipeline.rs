@@ -273,6 +273,30 @@ impl Pipeline {
         }
     }
 
+    /// [`Pipeline::deliver_sub`] from outside the queue: the event back if the filter is
+    /// running (then it must be queued).
+    pub(crate) fn deliver_sub_now(
+        self: &Rc<Self>,
+        index: usize,
+        key: usize,
+        evt: Event,
+    ) -> Result<(), Event> {
+        let Some(slot) = self.filters.get(index) else {
+            return Ok(());
+        };
+        let cx = FilterCx {
+            pipeline: self,
+            index,
+        };
+        match slot.try_borrow_mut() {
+            Ok(mut f) => {
+                f.on_sub_event(&cx, key, evt);
+                Ok(())
+            }
+            Err(_) => Err(evt),
+        }
+    }
+
     pub(crate) fn deliver_sub(self: &Rc<Self>, index: usize, key: usize, evt: Event) {
         if let Some(slot) = self.filters.get(index) {
             let cx = FilterCx {

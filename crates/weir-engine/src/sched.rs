@@ -67,6 +67,24 @@ pub fn emit(target: &Target, evt: Event) {
     push(Item::Event(target.clone(), evt));
 }
 
+/// Sends `evt` to a sub-pipeline's owner (`Target::Sub`) at once rather than after the
+/// work in progress, when the queue is running and that owner is not (else, and for other
+/// targets, as [`emit`]). For a caller that only forwards events whose order among themselves is all
+/// that matters: what the owner emits in turn is still queued, in order.
+pub fn emit_now(target: &Target, evt: Event) {
+    // Only while the queue is running, so that what the owner emits waits its turn.
+    let running = S.with(|s| s.busy.get());
+    if let (true, Target::Sub(p, index, key)) = (running, target) {
+        if let Some(p) = p.upgrade() {
+            if let Err(evt) = p.deliver_sub_now(*index, *key, evt) {
+                emit(target, evt);
+            }
+        }
+        return;
+    }
+    emit(target, evt);
+}
+
 /// Runs `f` after the work in progress (or now, if none).
 pub fn defer(f: impl FnOnce() + 'static) {
     push(Item::Task(Box::new(f)));

@@ -539,7 +539,10 @@ impl Session {
             }
             (t, tunnel)
         };
-        sched::emit(&target, evt);
+        // To the stream's muxHTTP filter at once: it only passes the response on (queued,
+        // in order), so the events of one read reach it in the same order as through the
+        // queue, minus the round trips.
+        sched::emit_now(&target, evt);
         if end && tunnel {
             self.settle_tunnel(target);
             if matches!(*self.tunnel.borrow(), Tunnel::Open(_)) {
