@@ -377,6 +377,14 @@ pub struct FilterCx<'a> {
 impl FilterCx<'_> {
     /// Passes an event to the next filter.
     pub fn output(&self, evt: Event) {
+        if self.index + 1 >= self.pipeline.filters.len() && !evt.is_stream_end() {
+            // From the last filter: to the pipeline's output in one hop, not two (the hop
+            // to the pipeline's end would only queue it there). A `StreamEnd` takes both,
+            // for the `onEnd` hook.
+            let target = self.pipeline.output.borrow().clone();
+            sched::emit(&target, evt);
+            return;
+        }
         sched::emit(&self.next(), evt);
     }
 
