@@ -14,7 +14,7 @@
 # the requests wrk completed.
 #
 # Settings: SECS (3), CONNS (20), CASES ("serve proxy router"), WEIR (target/release/weir),
-# WEIR_BASE (a second weir binary to compare, optional), KEEP_TMP=1.
+# WEIR_BASE (a second weir binary to compare, optional), NO_NGINX=1 (weir only), KEEP_TMP=1.
 set -euo pipefail
 
 WEIR=${WEIR:-target/release/weir}
@@ -96,5 +96,5 @@ for case in "${CASES[@]}"; do
   if [[ -n ${WEIR_BASE:-} ]]; then
     measure "weir-base" "$port" "$WEIR_BASE" --threads=1 --no-graph "$TMP/weir-$case.js"
   fi
-  measure "nginx" "$port" nginx -c "$TMP/nginx-$conf.conf"
+  [[ -n ${NO_NGINX:-} ]] || measure "nginx" "$port" nginx -c "$TMP/nginx-$conf.conf"
 done
