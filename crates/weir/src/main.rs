@@ -79,6 +79,11 @@ fn entry(cli: &Cli) -> Result<Entry, String> {
     Ok(Entry::Source(target.clone()))
 }
 
+/// mimalloc instead of the system allocator: the per-request allocations (heads, header
+/// lists, contexts) cost about a third of glibc's here (see bench/README.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 static EXIT_CODE: AtomicI32 = AtomicI32::new(0);
 
 fn main() -> ExitCode {
