@@ -12,8 +12,9 @@ use std::rc::Rc;
 
 /// What the script layer stores per stream (context variables, fiber variables).
 pub trait ContextData: Any {
-    /// A copy whose later writes do not affect `self` (values are copied shallowly).
-    fn fork(&self) -> Box<dyn ContextData>;
+    /// A copy whose later writes do not affect `self` (values are copied shallowly), or
+    /// `self` again when nothing in it can be written.
+    fn fork(self: Rc<Self>) -> Rc<dyn ContextData>;
 }
 
 /// The accepted connection a root pipeline serves (`__inbound`).
@@ -46,7 +47,7 @@ pub struct Context {
     /// use it as the default "borrower".
     pub root_id: u64,
     pub inbound: Option<Rc<InboundInfo>>,
-    pub data: Option<Box<dyn ContextData>>,
+    pub data: Option<Rc<dyn ContextData>>,
     /// The root context this one was cloned from (`None` for a root); kept alive by its clones.
     root: Option<Rc<Context>>,
     /// Run when the context is dropped (e.g. a load balancer releasing what this stream
@@ -57,7 +58,7 @@ pub struct Context {
 impl Context {
     pub fn root(
         inbound: Option<Rc<InboundInfo>>,
-        data: Option<Box<dyn ContextData>>,
+        data: Option<Rc<dyn ContextData>>,
     ) -> Rc<Context> {
         let id = next_id();
         Rc::new(Context {
@@ -76,7 +77,7 @@ impl Context {
             id: next_id(),
             root_id: self.root_id,
             inbound: self.inbound.clone(),
-            data: self.data.as_ref().map(|d| d.fork()),
+            data: self.data.clone().map(|d| d.fork()),
             root: Some(self.root_context()),
             on_drop: RefCell::new(Vec::new()),
         })

@@ -230,14 +230,14 @@ fn events_emitted_while_processing_are_queued_not_nested() {
 struct Counter(Rc<RefCell<u32>>, u32);
 
 impl ContextData for Counter {
-    fn fork(&self) -> Box<dyn ContextData> {
-        Box::new(Counter(Rc::new(RefCell::new(*self.0.borrow())), self.1 + 1))
+    fn fork(self: Rc<Self>) -> Rc<dyn ContextData> {
+        Rc::new(Counter(Rc::new(RefCell::new(*self.0.borrow())), self.1 + 1))
     }
 }
 
 #[test]
 fn forked_contexts_copy_values_and_keep_the_root() {
-    let root = Context::root(None, Some(Box::new(Counter(Rc::new(RefCell::new(7)), 0))));
+    let root = Context::root(None, Some(Rc::new(Counter(Rc::new(RefCell::new(7)), 0))));
     let child = root.fork();
     assert_ne!(root.id, child.id);
     assert_eq!(child.root_id, root.id);

@@ -484,7 +484,7 @@ pub(crate) fn new_root(inbound: Option<Rc<InboundInfo>>, fiber: bool) -> Option<
         Some(Slots(Persistent::save(ctx, arr)))
     })
     .flatten()?;
-    Some(Context::root(inbound, Some(Box::new(slots))))
+    Some(Context::root(inbound, Some(Rc::new(slots))))
 }
 
 /// The `Inbound` object scripts see (`__inbound`, `onStart(inbound => ...)`).

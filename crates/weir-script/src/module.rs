@@ -39,11 +39,11 @@ thread_local! {
 const FIRST_VAR_SLOT: usize = 2;
 
 impl ContextData for Slots {
-    fn fork(&self) -> Box<dyn ContextData> {
+    fn fork(self: Rc<Self>) -> Rc<dyn ContextData> {
         // With no variables, a copy would hold exactly what the original holds, none of it
-        // writable by scripts (`__inbound`, the fiber flag): share it, without entering JS.
+        // writable by scripts (`__inbound`, the fiber flag): share it.
         if SLOT_COUNT.with(|c| c.get()) <= FIRST_VAR_SLOT {
-            return Box::new(Slots(self.0.clone()));
+            return self;
         }
         let copy = js::enter_keep(|ctx| {
             let src = self.0.clone().restore(ctx).ok()?;
@@ -56,8 +56,8 @@ impl ContextData for Slots {
         })
         .flatten();
         match copy {
-            Some(s) => Box::new(s),
-            None => Box::new(Slots(self.0.clone())),
+            Some(s) => Rc::new(s),
+            None => self,
         }
     }
 }
