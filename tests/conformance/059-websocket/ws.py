@@ -1,7 +1,8 @@
 """A tiny WebSocket echo server and client on the standard library only.
 
 server PORT: answers upgrade requests to /chat with 101 and echoes text frames; other
-requests get a plain 200 (or 400 for an upgrade to /nope). client PORT: runs the checks.
+requests get a plain 200 (or 400 for an upgrade to /nope, or a 403 without a length that ends
+when the connection closes for an upgrade to /closing). client PORT: runs the checks.
 """
 import base64, hashlib, socket, sys, threading
 
@@ -61,6 +62,10 @@ def serve_conn(conn):
                     conn.close()
                     return
                 conn.sendall(frame(1, b"echo: " + data))
+        if path == "/closing":
+            conn.sendall(b"HTTP/1.1 403 Forbidden\r\n\r\nno websocket here\n")
+            conn.close()
+            return
         body = b"plain " + path.encode() + b"\n"
         status = b"400 Bad Request" if path == "/nope" else b"200 OK"
         conn.sendall(b"HTTP/1.1 " + status + b"\r\ncontent-length: " +
@@ -111,7 +116,24 @@ def client(port):
         n = int([l for l in head if l.lower().startswith("content-length")][0].split(":")[1])
         print(head[0], f.read(n).decode().strip())
     c.close()
+    closing(port)
+
+
+def closing(port):
+    # Refused by a response that ends with the upstream connection: the client gets it
+    # whole, and its connection goes on with the next request.
+    c = socket.create_connection(("127.0.0.1", port), timeout=5)
+    f = c.makefile("rb")
+    c.sendall(upgrade("/closing"))
+    head = read_head(f)
+    n = int([l for l in head if l.lower().startswith("content-length")][0].split(":")[1])
+    print(head[0], f.read(n).decode().strip())
+    c.sendall(b"GET /after HTTP/1.1\r\nHost: x\r\n\r\n")
+    head = read_head(f)
+    n = int([l for l in head if l.lower().startswith("content-length")][0].split(":")[1])
+    print(head[0], f.read(n).decode().strip())
+    c.close()
 
 
 if __name__ == "__main__":
-    {"server": server, "client": client}[sys.argv[1]](int(sys.argv[2]))
+    {"server": server, "client": client, "closing": closing}[sys.argv[1]](int(sys.argv[2]))

@@ -724,8 +724,10 @@ impl Session {
                 }
             }
             Event::StreamEnd(end) => {
-                // A close-delimited body ends here.
-                if let Ok(Some(item)) = self.decoder.borrow_mut().finish() {
+                // A close-delimited body ends here. (The decoder is released before the
+                // delivery, which may look at it again to settle a tunnel request.)
+                let last = self.decoder.borrow_mut().finish();
+                if let Ok(Some(item)) = last {
                     let e = super::response_item(item);
                     self.deliver(e);
                 }
