@@ -303,8 +303,12 @@ impl Pipeline {
                 pipeline: self,
                 index,
             };
-            if let Ok(mut f) = slot.try_borrow_mut() {
-                f.on_sub_event(&cx, key, evt);
+            match slot.try_borrow_mut() {
+                Ok(mut f) => f.on_sub_event(&cx, key, evt),
+                Err(_) => {
+                    // Cannot happen through the queue; requeue rather than lose the event.
+                    sched::emit(&Target::Sub(Rc::downgrade(self), index, key), evt)
+                }
             }
         }
     }

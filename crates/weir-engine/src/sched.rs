@@ -47,6 +47,9 @@ struct Sched {
     /// What the item being dispatched has emitted so far, in order; it runs before `stack`.
     pending: RefCell<Vec<Item>>,
     busy: Cell<bool>,
+    /// [`emit_now`] may deliver directly; cleared when one of its events had to be queued,
+    /// so that later ones queue behind it, until the queue is idle again.
+    direct: Cell<bool>,
 }
 
 thread_local! {
@@ -55,6 +58,7 @@ thread_local! {
             stack: RefCell::new(Vec::new()),
             pending: RefCell::new(Vec::new()),
             busy: Cell::new(false),
+            direct: Cell::new(true),
         }
     };
 }
@@ -71,12 +75,17 @@ pub fn emit(target: &Target, evt: Event) {
 /// work in progress, when the queue is running and that owner is not (else, and for other
 /// targets, as [`emit`]). For a caller that only forwards events whose order among themselves is all
 /// that matters: what the owner emits in turn is still queued, in order.
+///
+/// Only for an owner that runs no JS and queues what it outputs (muxHTTP's filter). If the
+/// owner is running, the event is queued, and so is every later `emit_now` event until the
+/// queue is idle again, so none overtakes it.
 pub fn emit_now(target: &Target, evt: Event) {
     // Only while the queue is running, so that what the owner emits waits its turn.
-    let running = S.with(|s| s.busy.get());
-    if let (true, Target::Sub(p, index, key)) = (running, target) {
+    let direct = S.with(|s| s.busy.get() && s.direct.get());
+    if let (true, Target::Sub(p, index, key)) = (direct, target) {
         if let Some(p) = p.upgrade() {
             if let Err(evt) = p.deliver_sub_now(*index, *key, evt) {
+                S.with(|s| s.direct.set(false));
                 emit(target, evt);
             }
         }
@@ -125,6 +134,7 @@ fn run() {
             break;
         }
         s.busy.set(false);
+        s.direct.set(true);
     })
 }
 
