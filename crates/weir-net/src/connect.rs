@@ -261,7 +261,9 @@ async fn run_outbound(
     let write_side = writer.run_tcp(wr, options.write_timeout);
     let read_side = async {
         let mut buf = BytesMut::with_capacity(32 * 1024);
-        let mut timer = crate::writer::ReadTimer::new(options.idle_timeout, options.read_timeout);
+        let timer = crate::writer::ReadTimer::new(options.idle_timeout, options.read_timeout);
+        let expired = timer.expired();
+        tokio::pin!(expired);
         loop {
             tap.wait_open().await;
             if buf.capacity() - buf.len() < 4096 {
@@ -271,7 +273,7 @@ async fn run_outbound(
             let res = tokio::select! {
                 biased;
                 r = rd.read_buf(&mut buf) => r,
-                code = timer.expired() => return Some(code),
+                code = &mut expired => return Some(code),
             };
             match res {
                 Ok(0) => return None,

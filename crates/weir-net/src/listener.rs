@@ -265,8 +265,10 @@ async fn serve_inbound(stream: TcpStream, pipeline: Rc<Pipeline>, options: &List
     let read_side = async {
         let mut buf = BytesMut::with_capacity(32 * 1024);
         // One timer for the connection, moved only when it fires early (activity since it
-        // was set) or for a read timeout: no timer is created or moved per read.
-        let mut timer = crate::writer::ReadTimer::new(options.idle_timeout, options.read_timeout);
+        // was set): no timer is created or moved per read, and its future is made once.
+        let timer = crate::writer::ReadTimer::new(options.idle_timeout, options.read_timeout);
+        let expired = timer.expired();
+        tokio::pin!(expired);
         loop {
             tap.wait_open().await;
             if writer.ending() != Ending::Open || writer.is_broken() {
@@ -279,7 +281,7 @@ async fn serve_inbound(stream: TcpStream, pipeline: Rc<Pipeline>, options: &List
             let res = tokio::select! {
                 biased;
                 r = rd.read_buf(&mut buf) => r,
-                code = timer.expired() => {
+                code = &mut expired => {
                     tap.enter(|| sched::emit(&input, Event::end(Some(code))));
                     return;
                 }

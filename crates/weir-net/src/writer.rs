@@ -11,7 +11,6 @@
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::io::IoSlice;
-use std::pin::Pin;
 use std::rc::{Rc, Weak};
 use std::time::{Duration, Instant};
 
@@ -480,15 +479,15 @@ impl EventSink for SocketWriter {
 
 /// The idle and read timeouts of a socket's reading loop, with one timer per socket.
 ///
-/// The idle deadline counts from the last activity; reads only record the time, and the
-/// timer is moved when it fires early. A read timeout (rare) counts from the start of each
-/// read and moves the timer per read.
+/// The idle deadline counts from the last activity, a read timeout (rare) from the start of
+/// each read. Reads only record the time; deadlines only move later, so the one sleep in
+/// [`ReadTimer::expired`] fires early at worst and is then moved to the new deadline. The
+/// reading loop creates that future once and polls it with each read.
 pub(crate) struct ReadTimer {
     idle: Option<Duration>,
     read: Option<Duration>,
-    last: Instant,
-    read_started: Instant,
-    sleep: Option<Pin<Box<tokio::time::Sleep>>>,
+    last: Cell<Instant>,
+    read_started: Cell<Instant>,
 }
 
 impl ReadTimer {
@@ -497,31 +496,26 @@ impl ReadTimer {
         ReadTimer {
             idle,
             read,
-            last: now,
-            read_started: now,
-            sleep: None,
+            last: Cell::new(now),
+            read_started: Cell::new(now),
         }
     }
 
     /// A read begins.
-    pub(crate) fn start_read(&mut self) {
+    pub(crate) fn start_read(&self) {
         if self.read.is_some() {
-            self.read_started = Instant::now();
-            let next = self.deadline();
-            if let (Some(s), Some(d)) = (self.sleep.as_mut(), next) {
-                s.as_mut().reset(d.into());
-            }
+            self.read_started.set(Instant::now());
         }
     }
 
     /// Bytes arrived.
-    pub(crate) fn active(&mut self) {
-        self.last = Instant::now();
+    pub(crate) fn active(&self) {
+        self.last.set(Instant::now());
     }
 
     fn deadline(&self) -> Option<Instant> {
-        let idle = self.idle.map(|t| self.last + t);
-        let read = self.read.map(|t| self.read_started + t);
+        let idle = self.idle.map(|t| self.last.get() + t);
+        let read = self.read.map(|t| self.read_started.get() + t);
         match (idle, read) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
@@ -530,26 +524,28 @@ impl ReadTimer {
 
     /// Resolves with the error code once a timeout has really passed; pending forever
     /// without timeouts.
-    pub(crate) async fn expired(&mut self) -> ErrorCode {
+    pub(crate) async fn expired(&self) -> ErrorCode {
+        let Some(deadline) = self.deadline() else {
+            return std::future::pending().await;
+        };
+        let sleep = tokio::time::sleep_until(deadline.into());
+        tokio::pin!(sleep);
         loop {
-            let Some(deadline) = self.deadline() else {
-                return std::future::pending().await;
-            };
-            let sleep = self
-                .sleep
-                .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(deadline.into())));
             sleep.as_mut().await;
             let now = Instant::now();
-            if self.read.is_some_and(|t| now >= self.read_started + t) {
+            if self
+                .read
+                .is_some_and(|t| now >= self.read_started.get() + t)
+            {
                 return ErrorCode::ReadTimeout;
             }
-            if self.idle.is_some_and(|t| now >= self.last + t) {
+            if self.idle.is_some_and(|t| now >= self.last.get() + t) {
                 return ErrorCode::IdleTimeout;
             }
             // Activity moved the deadline: sleep again until the new one.
-            let next = self.deadline();
-            if let (Some(s), Some(d)) = (self.sleep.as_mut(), next) {
-                s.as_mut().reset(d.into());
+            match self.deadline() {
+                Some(d) => sleep.as_mut().reset(d.into()),
+                None => return std::future::pending().await,
             }
         }
     }
