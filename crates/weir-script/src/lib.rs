@@ -366,9 +366,11 @@ impl Worker {
         &self.sockets
     }
 
-    /// Stops accepting new connections and stops the repeating and signal tasks; streams
-    /// already running carry on to their end (graceful shutdown, or a reload that replaced
-    /// this worker).
+    /// Stops accepting new connections and stops the repeating and signal tasks (graceful
+    /// shutdown, or a reload that replaced this worker). Streams already running carry on
+    /// to their end, except that HTTP servers close idle kept-alive connections now and
+    /// busy ones after the response in progress (`weir_net::drain_connections`), and idle
+    /// upstream sessions close.
     pub fn stop_listening(&mut self) {
         self.opened.clear();
         for l in self.listeners.drain(..) {

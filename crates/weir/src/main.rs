@@ -391,13 +391,8 @@ impl Supervisor {
                     let _ = c.command.send(Command::Shutdown);
                 }
                 if let Some(p) = self.pending.take() {
-                    // The first load, before it runs, gets the hooks too.
-                    let to = if self.current.is_none() {
-                        Command::Shutdown
-                    } else {
-                        Command::Retire
-                    };
-                    let _ = p.command.send(to);
+                    // A load that has not run yet ends without running (no exit hooks).
+                    let _ = p.command.send(Command::Retire);
                 }
                 // Ports close now: clients get refused instead of waiting in a backlog
                 // nobody accepts from any more.
