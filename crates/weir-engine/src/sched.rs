@@ -111,9 +111,17 @@ fn push(item: Item) {
 
 /// Runs `f` with the queue held: anything it emits is delivered when it returns.
 pub fn hold<R>(f: impl FnOnce() -> R) -> R {
+    /// Puts `busy` back even if `f` panics, so that the queue is not left frozen.
+    struct Restore(bool);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            S.with(|s| s.busy.set(self.0));
+        }
+    }
     let was_busy = S.with(|s| s.busy.replace(true));
+    let restore = Restore(was_busy);
     let r = f();
-    S.with(|s| s.busy.set(was_busy));
+    drop(restore);
     if !was_busy {
         run();
     }

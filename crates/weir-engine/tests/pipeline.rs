@@ -370,3 +370,20 @@ fn a_pipeline_is_reused_only_when_nothing_else_refers_to_it() {
     assert_eq!(*ended.borrow(), 2);
     assert!(p.reuse().is_some(), "ended: onEnd has run");
 }
+
+#[test]
+fn a_panic_inside_hold_does_not_freeze_the_queue() {
+    use std::cell::Cell;
+    use weir_engine::{sched, Event, EventSink, Target};
+    struct Count(Cell<usize>);
+    impl EventSink for Count {
+        fn on_event(&self, _evt: Event) {
+            self.0.set(self.0.get() + 1);
+        }
+    }
+    let held = std::panic::catch_unwind(|| sched::hold(|| panic!("a bug in a filter")));
+    assert!(held.is_err());
+    let sink = Rc::new(Count(Cell::new(0)));
+    sched::emit(&Target::Sink(sink.clone()), Event::end(None));
+    assert_eq!(sink.0.get(), 1);
+}
