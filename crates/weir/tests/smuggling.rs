@@ -147,3 +147,39 @@ fn smuggling_attempts_are_refused_and_never_reach_the_backend() {
     let _ = std::fs::remove_dir_all(&dir);
     assert!(failures.is_empty(), "{failures:#?}");
 }
+
+/// A request body that turns out malformed after its response has started going out: the
+/// response cannot be finished, so the connection must close at once (it used to hang until
+/// the client gave up).
+#[test]
+fn a_bad_body_after_the_response_started_closes_the_connection() {
+    let port = free_port();
+    let _weir = start_script(
+        &format!(
+            "pipy().listen('127.0.0.1:{port}').demuxHTTP().to($=>$\
+             .replaceData(() => new Data(''))\
+             .replaceMessageStart(() => [new MessageStart({{ status: 200 }}), new Data('x'.repeat(100000))]))"
+        ),
+        &[],
+    );
+    let mut c = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    c.set_read_timeout(Some(Duration::from_secs(5)))
+        .expect("timeout");
+    c.write_all(b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n")
+        .expect("write");
+    // The response head and part of its body arrive while the request is still coming.
+    let mut buf = [0u8; 65536];
+    let n = c.read(&mut buf).expect("the response starts");
+    assert!(buf[..n].starts_with(b"HTTP/1.1 200 OK\r\n"));
+    // Then a chunk-size line that is not hex.
+    c.write_all(b"zz\r\n").expect("write");
+    let started = std::time::Instant::now();
+    loop {
+        match c.read(&mut buf) {
+            Ok(0) => break,
+            Ok(_) => continue,
+            Err(e) => panic!("the connection should have closed: {e}"),
+        }
+    }
+    assert!(started.elapsed() < Duration::from_secs(3));
+}

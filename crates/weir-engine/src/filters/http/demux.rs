@@ -234,6 +234,11 @@ impl DemuxFilter {
                 self.flush(cx);
                 return;
             }
+            // Its response is going out and cannot be finished now: end the connection
+            // (the client sees the response cut short) rather than leave it hanging.
+            self.force_close = true;
+            self.close(cx);
+            return;
         }
         let key = self.next_key;
         self.next_key += 1;
