@@ -1,6 +1,7 @@
 //! `weir`: runs a PipyJS program. Options follow Pipy's (`--threads`, `--reuse-port`,
 //! `--log-level`, `--no-graph`, `-e`, `--args`), plus `-t/--check`.
 
+mod alloc;
 mod log;
 
 use std::collections::HashSet;
@@ -82,7 +83,7 @@ fn entry(cli: &Cli) -> Result<Entry, String> {
 /// mimalloc instead of the system allocator: the per-request allocations (heads, header
 /// lists, contexts) cost about a third of glibc's here (see bench/README.md).
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: alloc::MiMalloc = alloc::MiMalloc;
 
 static EXIT_CODE: AtomicI32 = AtomicI32::new(0);
 
