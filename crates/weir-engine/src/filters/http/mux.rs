@@ -17,7 +17,7 @@
 //! then `StreamEnd` once the input has ended and every response is out.
 
 use std::cell::{Cell, RefCell};
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::rc::{Rc, Weak};
 use std::time::{Duration, Instant};
 
@@ -64,7 +64,10 @@ impl Default for MuxOptions {
     }
 }
 
-type Pool = Rc<RefCell<HashMap<SessionKey, Rc<Session>>>>;
+/// Sessions by key. foldhash rather than the default SipHash: the lookup runs once per
+/// request, and the keys (string keys may come from request data) get a per-process seed.
+type Sessions = foldhash::HashMap<SessionKey, Rc<Session>>;
+type Pool = Rc<RefCell<Sessions>>;
 
 thread_local! {
     /// Every session of this thread, to close the idle ones at shutdown.
@@ -98,7 +101,7 @@ impl MuxHttp {
             layout,
             key,
             options: Rc::new(options),
-            pool: Rc::new(RefCell::new(HashMap::new())),
+            pool: Rc::new(RefCell::new(Sessions::default())),
         }
     }
 }
@@ -317,7 +320,7 @@ enum Tunnel {
 /// One upstream session: a sub-pipeline, the requests written to it and the responses due.
 struct Session {
     key: SessionKey,
-    pool: Weak<RefCell<HashMap<SessionKey, Rc<Session>>>>,
+    pool: Weak<RefCell<Sessions>>,
     options: Rc<MuxOptions>,
     pipeline: RefCell<Option<Rc<Pipeline>>>,
     encoder: RefCell<MessageEncoder>,
