@@ -265,7 +265,9 @@ async fn run_outbound(
         let expired = timer.expired();
         tokio::pin!(expired);
         loop {
-            tap.wait_open().await;
+            if !tap.is_open() {
+                tap.wait_open().await;
+            }
             if buf.capacity() - buf.len() < 4096 {
                 buf.reserve(32 * 1024);
             }
@@ -291,6 +293,7 @@ async fn run_outbound(
     let mut write_done = false;
     loop {
         tokio::select! {
+            biased;
             end = &mut read_side => {
                 out.emit(Event::end(end));
                 return;

@@ -7,6 +7,7 @@
 pub mod connect;
 pub mod exec;
 pub mod listener;
+mod notify;
 pub mod post;
 pub mod writer;
 

@@ -270,7 +270,9 @@ async fn serve_inbound(stream: TcpStream, pipeline: Rc<Pipeline>, options: &List
         let expired = timer.expired();
         tokio::pin!(expired);
         loop {
-            tap.wait_open().await;
+            if !tap.is_open() {
+                tap.wait_open().await;
+            }
             if writer.ending() != Ending::Open || writer.is_broken() {
                 return;
             }
@@ -308,6 +310,7 @@ async fn serve_inbound(stream: TcpStream, pipeline: Rc<Pipeline>, options: &List
     // After the client's EOF the pipeline may still be answering; bound that by idleTimeout.
     tokio::pin!(write_side);
     tokio::select! {
+        biased;
         _ = read_side => {}
         r = &mut write_side => { drop(r); return; }
     }

@@ -10,6 +10,7 @@
 
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
+use std::future::Future;
 use std::io::IoSlice;
 use std::rc::{Rc, Weak};
 use std::time::{Duration, Instant};
@@ -17,9 +18,10 @@ use std::time::{Duration, Instant};
 use bytes::{Buf, Bytes};
 use tokio::io::AsyncWriteExt;
 use tokio::net::tcp::OwnedWriteHalf;
-use tokio::sync::Notify;
 use weir_engine::tap::Congestion;
 use weir_engine::{ErrorCode, Event, EventSink};
+
+use crate::notify::LocalNotify;
 
 /// What to do once everything queued is written.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -37,7 +39,8 @@ pub struct SocketWriter {
     ending: Cell<Ending>,
     /// The error the pipeline ended with, if any (a reset is sent for some).
     error: Cell<Option<ErrorCode>>,
-    wake: Notify,
+    /// Wakes the writer's own task (it writes when the socket pushed back or is not TCP).
+    wake: LocalNotify,
     congestion: Congestion,
     limit: usize,
     /// Set once the socket can no longer be written.
@@ -63,7 +66,7 @@ impl SocketWriter {
             pending: Cell::new(0),
             ending: Cell::new(Ending::Open),
             error: Cell::new(None),
-            wake: Notify::new(),
+            wake: LocalNotify::default(),
             congestion: Congestion::default(),
             limit,
             broken: Cell::new(false),
@@ -323,14 +326,13 @@ mod flusher {
     use std::cell::{Cell, RefCell};
     use std::rc::Rc;
 
-    use tokio::sync::Notify;
-
     use super::SocketWriter;
+    use crate::notify::LocalNotify;
 
     thread_local! {
         static DIRTY: RefCell<Vec<Rc<SocketWriter>>> = const { RefCell::new(Vec::new()) };
         static SPARE: RefCell<Vec<Rc<SocketWriter>>> = const { RefCell::new(Vec::new()) };
-        static WAKE: Rc<Notify> = Rc::new(Notify::new());
+        static WAKE: Rc<LocalNotify> = Rc::new(LocalNotify::default());
         static RUNNING: Cell<bool> = const { Cell::new(false) };
     }
 
@@ -531,7 +533,21 @@ impl ReadTimer {
         let sleep = tokio::time::sleep_until(deadline.into());
         tokio::pin!(sleep);
         loop {
-            sleep.as_mut().await;
+            // This future is polled with every read of the connection's task. Once the
+            // timer has the task's waker (the first poll after arming it), a poll that finds
+            // the timer not yet elapsed has nothing to do: skip the timer entry's
+            // bookkeeping until the timer wakes the task. (The task's waker does not change:
+            // the future never leaves its task.)
+            let mut armed = false;
+            std::future::poll_fn(|cx| {
+                if armed && !sleep.is_elapsed() {
+                    return std::task::Poll::Pending;
+                }
+                let r = sleep.as_mut().poll(cx);
+                armed = r.is_pending();
+                r
+            })
+            .await;
             let now = Instant::now();
             if self
                 .read
