@@ -35,6 +35,12 @@ pub trait Filter: Any {
     /// client connection open between messages (an HTTP server) ends it now if idle, or
     /// after the message in progress. See [`Pipeline::drain`].
     fn drain(&mut self, _cx: &FilterCx) {}
+    /// Whether input may be handed to this filter while the sender is still running
+    /// ([`sched::emit_direct`]): only for a filter that runs no JS and queues everything it
+    /// emits, so that nothing but this filter runs in the meantime.
+    fn takes_direct_input(&self) -> bool {
+        false
+    }
 }
 
 /// Makes a filter for each new pipeline (the recipe side of a filter).
@@ -270,6 +276,25 @@ impl Pipeline {
             }
         } else {
             self.deliver_output(evt);
+        }
+    }
+
+    /// [`Pipeline::deliver`] from outside the queue, for [`sched::emit_direct`]: the event
+    /// back if the filter is running or does not take direct input (then it must be queued).
+    pub(crate) fn deliver_direct(self: &Rc<Self>, index: usize, evt: Event) -> Result<(), Event> {
+        let Some(slot) = self.filters.get(index) else {
+            return Err(evt);
+        };
+        match slot.try_borrow_mut() {
+            Ok(mut f) if f.takes_direct_input() => {
+                let cx = FilterCx {
+                    pipeline: self,
+                    index,
+                };
+                f.process(&cx, evt);
+                Ok(())
+            }
+            _ => Err(evt),
         }
     }
 

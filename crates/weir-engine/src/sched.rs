@@ -94,6 +94,26 @@ pub fn emit_now(target: &Target, evt: Event) {
     emit(target, evt);
 }
 
+/// Sends `evt` into a pipeline's filter (`Target::Filter`) at once rather than after the
+/// work in progress, when the queue is running and that filter takes direct input
+/// ([`crate::pipeline::Filter::takes_direct_input`]) and is not running; else as [`emit`].
+/// For a caller whose events to that target keep their order among themselves either way
+/// (`demuxHTTP` feeding a request's sub-pipeline). Shares [`emit_now`]'s rule: once one
+/// event had to be queued, later ones queue behind it until the queue is idle.
+pub fn emit_direct(target: &Target, evt: Event) {
+    let direct = S.with(|s| s.busy.get() && s.direct.get());
+    if let (true, Target::Filter(p, index)) = (direct, target) {
+        if let Some(p) = p.upgrade() {
+            if let Err(evt) = p.deliver_direct(*index, evt) {
+                S.with(|s| s.direct.set(false));
+                emit(target, evt);
+            }
+        }
+        return;
+    }
+    emit(target, evt);
+}
+
 /// Runs `f` after the work in progress (or now, if none).
 pub fn defer(f: impl FnOnce() + 'static) {
     push(Item::Task(Box::new(f)));

@@ -387,3 +387,102 @@ fn a_panic_inside_hold_does_not_freeze_the_queue() {
     sched::emit(&Target::Sink(sink.clone()), Event::end(None));
     assert_eq!(sink.0.get(), 1);
 }
+
+/// Logs each Data it gets; takes direct input or not. On "a" it also feeds "a2" back into
+/// its own pipeline with `emit_direct` (which must queue it: the filter is running).
+struct Receiver {
+    direct: bool,
+    log: Rc<RefCell<Vec<String>>>,
+}
+
+impl FilterFactory for Receiver {
+    fn name(&self) -> &str {
+        "receiver"
+    }
+    fn create(&self) -> Box<dyn Filter> {
+        Box::new(Receiver {
+            direct: self.direct,
+            log: self.log.clone(),
+        })
+    }
+}
+
+impl Filter for Receiver {
+    fn process(&mut self, cx: &FilterCx, evt: Event) {
+        if let Event::Data(d) = &evt {
+            let s = d.to_string_lossy();
+            self.log.borrow_mut().push(s.clone());
+            if s == "a" {
+                sched::emit_direct(&cx.pipeline.input(), Event::Data(Data::from("a2")));
+            }
+        }
+    }
+    fn takes_direct_input(&self) -> bool {
+        self.direct
+    }
+}
+
+/// On any input, sends "a" then "b" into `target` with `emit_direct`, then logs "sent".
+struct Sender {
+    target: Target,
+    log: Rc<RefCell<Vec<String>>>,
+}
+
+impl Filter for Sender {
+    fn process(&mut self, _cx: &FilterCx, _evt: Event) {
+        sched::emit_direct(&self.target, Event::Data(Data::from("a")));
+        sched::emit_direct(&self.target, Event::Data(Data::from("b")));
+        self.log.borrow_mut().push("sent".into());
+    }
+}
+
+struct SenderFactory(Target, Rc<RefCell<Vec<String>>>);
+
+impl FilterFactory for SenderFactory {
+    fn name(&self) -> &str {
+        "sender"
+    }
+    fn create(&self) -> Box<dyn Filter> {
+        Box::new(Sender {
+            target: self.0.clone(),
+            log: self.1.clone(),
+        })
+    }
+}
+
+#[test]
+fn emit_direct_delivers_in_place_only_where_allowed_and_never_out_of_order() {
+    let order = |direct: bool| {
+        let log = Rc::new(RefCell::new(Vec::new()));
+        let r = Layout::new("receiver");
+        r.append(Rc::new(Receiver {
+            direct,
+            log: log.clone(),
+        }));
+        let receiver = r.instantiate(Context::root(None, None));
+        receiver.start();
+        let s = Layout::new("sender");
+        s.append(Rc::new(SenderFactory(receiver.input(), log.clone())));
+        let sender = s.instantiate(Context::root(None, None));
+        sender.start();
+        sched::emit(&sender.input(), Event::Data(Data::from("go")));
+        let out = log.borrow().clone();
+        out
+    };
+    // In place: "a" is handled inside the sender; its own "a2" had to be queued (the
+    // receiver was running), so "b" queues behind it instead of overtaking it.
+    assert_eq!(order(true), ["a", "sent", "a2", "b"]);
+    // A filter that does not take direct input gets everything through the queue: the
+    // same order (depth first), after the sender is done.
+    assert_eq!(order(false), ["sent", "a", "a2", "b"]);
+    // With the queue idle, it is a plain emit.
+    let log = Rc::new(RefCell::new(Vec::new()));
+    let r = Layout::new("receiver");
+    r.append(Rc::new(Receiver {
+        direct: true,
+        log: log.clone(),
+    }));
+    let receiver = r.instantiate(Context::root(None, None));
+    sched::emit_direct(&receiver.input(), Event::Data(Data::from("b")));
+    assert_eq!(*log.borrow(), ["b"]);
+}

@@ -154,7 +154,7 @@ impl DemuxFilter {
             return;
         };
         if let Some(sub) = &slot.sub {
-            sched::emit(&sub.input(), evt);
+            sched::emit_direct(&sub.input(), evt);
             return;
         }
         if let (Some(reader), Responder::Handler(handler)) = (slot.reader.as_mut(), &responder) {
@@ -199,7 +199,7 @@ impl DemuxFilter {
             Responder::Layout(l) => match l.get() {
                 Some(layout) => {
                     let sub = cx.sub_pipeline_reusing(layout, true, key, self.spare_sub.take());
-                    sched::emit(&sub.input(), start);
+                    sched::emit_direct(&sub.input(), start);
                     slot.sub = Some(sub);
                 }
                 None => {

@@ -255,6 +255,13 @@ impl Filter for MuxFilter {
         }
     }
 
+    fn takes_direct_input(&self) -> bool {
+        // A key function is JS run per request; without one, a request is collected and
+        // handed to a session, and what that sends on is queued. (A session's pipeline,
+        // when one starts, runs its start hooks as it would from the queue.)
+        self.key.is_none()
+    }
+
     fn reset(&mut self) -> bool {
         // Only between requests, with every response in and no tunnel.
         if self.pending != 0 || self.tunnel.is_some() || self.ended {
