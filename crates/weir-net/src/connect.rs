@@ -133,6 +133,12 @@ impl ConnectFilter {
 }
 
 impl Filter for ConnectFilter {
+    fn takes_direct_input(&self) -> bool {
+        // Input only goes to the socket's writer; a computed target is JS, run on the
+        // first event.
+        self.writer.is_some() || matches!(self.target, ConnectTarget::Fixed(_))
+    }
+
     fn process(&mut self, cx: &FilterCx, evt: Event) {
         match evt {
             Event::Data(d) => {

@@ -448,7 +448,10 @@ impl Session {
             self.retire();
         }
         if let Some(p) = self.pipeline.borrow().as_ref() {
-            sched::emit(&p.input(), Event::Data(out));
+            // In place when the session's pipeline starts with `connect` (the usual case).
+            // Everything the session sends into its pipeline goes this way, so that nothing
+            // queued earlier can be overtaken.
+            sched::emit_direct(&p.input(), Event::Data(out));
         }
     }
 
@@ -510,7 +513,7 @@ impl Session {
     /// Ends the upstream side and forgets the pipeline.
     fn shut(&self) {
         if let Some(p) = self.pipeline.borrow_mut().take() {
-            sched::emit(&p.input(), Event::end(None));
+            sched::emit_direct(&p.input(), Event::end(None));
             // Let the StreamEnd reach the pipeline before it is dropped.
             sched::defer(move || drop(p));
         }
@@ -592,10 +595,10 @@ impl Session {
             let pipeline = self.pipeline.borrow().clone();
             if let Some(p) = pipeline {
                 if !held.is_empty() {
-                    sched::emit(&p.input(), Event::Data(held));
+                    sched::emit_direct(&p.input(), Event::Data(held));
                 }
                 if ended {
-                    sched::emit(&p.input(), Event::end(None));
+                    sched::emit_direct(&p.input(), Event::end(None));
                 }
             }
         }
@@ -617,7 +620,7 @@ impl Session {
             },
             Tunnel::Open(_) => {
                 if let Some(p) = self.pipeline.borrow().as_ref() {
-                    sched::emit(&p.input(), evt);
+                    sched::emit_direct(&p.input(), evt);
                 }
                 false
             }
