@@ -347,7 +347,8 @@ impl Pipeline {
                 hook(self);
             }
         }
-        sched::emit(&target, evt);
+        // Everything leaving by the output goes this way (see `FilterCx::output`).
+        sched::emit_direct(&target, evt);
     }
 
     /// Runs `f` on filter `index` (for filters resuming after a promise or timer).
@@ -411,7 +412,7 @@ impl FilterCx<'_> {
             // to the pipeline's end would only queue it there). A `StreamEnd` takes both,
             // for the `onEnd` hook.
             let target = self.pipeline.output.borrow().clone();
-            sched::emit(&target, evt);
+            sched::emit_direct(&target, evt);
             return;
         }
         sched::emit(&self.next(), evt);

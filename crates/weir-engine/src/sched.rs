@@ -32,6 +32,17 @@ pub enum Target {
 
 pub trait EventSink {
     fn on_event(&self, evt: Event);
+    /// Whether events may be handed over while their sender is still running
+    /// ([`emit_direct`]): only for a sink that runs no JS and queues whatever it sends on.
+    /// The same answer for the sink's whole life.
+    fn takes_direct_input(&self) -> bool {
+        false
+    }
+    /// A sink that takes direct input and is handling an event now (then the next one is
+    /// queued).
+    fn is_running(&self) -> bool {
+        false
+    }
 }
 
 enum Item {
@@ -94,24 +105,40 @@ pub fn emit_now(target: &Target, evt: Event) {
     emit(target, evt);
 }
 
-/// Sends `evt` into a pipeline's filter (`Target::Filter`) at once rather than after the
-/// work in progress, when the queue is running and that filter takes direct input
-/// ([`crate::pipeline::Filter::takes_direct_input`]) and is not running; else as [`emit`].
-/// For a caller whose events to that target keep their order among themselves either way
-/// (`demuxHTTP` feeding a request's sub-pipeline). Shares [`emit_now`]'s rule: once one
-/// event had to be queued, later ones queue behind it until the queue is idle.
+/// Sends `evt` into a pipeline's filter (`Target::Filter`) or to a sink at once rather
+/// than after the work in progress, when the queue is running and the receiver takes direct
+/// input ([`crate::pipeline::Filter::takes_direct_input`], [`EventSink::takes_direct_input`])
+/// and, for a filter, is not running; else as [`emit`]. Every event for a target that gets
+/// them this way must come through here (`demuxHTTP` feeding a request's sub-pipeline, a
+/// session feeding its pipeline, a pipeline's output), so that none overtakes one queued
+/// earlier. Shares [`emit_now`]'s rule: once one event had to be queued, later ones queue
+/// behind it until the queue is idle.
 pub fn emit_direct(target: &Target, evt: Event) {
     let direct = S.with(|s| s.busy.get() && s.direct.get());
-    if let (true, Target::Filter(p, index)) = (direct, target) {
-        if let Some(p) = p.upgrade() {
-            if let Err(evt) = p.deliver_direct(*index, evt) {
-                S.with(|s| s.direct.set(false));
-                emit(target, evt);
-            }
-        }
+    if !direct {
+        emit(target, evt);
         return;
     }
-    emit(target, evt);
+    match target {
+        Target::Filter(p, index) => {
+            if let Some(p) = p.upgrade() {
+                if let Err(evt) = p.deliver_direct(*index, evt) {
+                    S.with(|s| s.direct.set(false));
+                    emit(target, evt);
+                }
+            }
+        }
+        Target::Sink(sink) if sink.takes_direct_input() => {
+            if sink.is_running() {
+                S.with(|s| s.direct.set(false));
+                emit(target, evt);
+            } else {
+                sink.on_event(evt);
+            }
+        }
+        // Never direct for these: all their events queue, in order.
+        _ => emit(target, evt),
+    }
 }
 
 /// Runs `f` after the work in progress (or now, if none).

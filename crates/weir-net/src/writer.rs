@@ -470,6 +470,11 @@ impl SocketWriter {
 }
 
 impl EventSink for SocketWriter {
+    fn takes_direct_input(&self) -> bool {
+        // Pushing only queues bytes and schedules the flusher; nothing is called back.
+        true
+    }
+
     fn on_event(&self, evt: Event) {
         match evt {
             Event::Data(d) => self.push(d),

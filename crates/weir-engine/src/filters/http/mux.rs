@@ -340,6 +340,8 @@ struct Session {
     idle_since: Cell<Instant>,
     /// The session's one idle-timer task is running.
     timer: Cell<bool>,
+    /// Handling an event from the pipeline (its sink then queues the next one).
+    in_output: Cell<bool>,
     /// Skipping an interim (1xx) response.
     interim: Cell<bool>,
     tunnel: RefCell<Tunnel>,
@@ -373,6 +375,7 @@ impl Session {
             retired: Cell::new(false),
             idle_since: Cell::new(Instant::now()),
             timer: Cell::new(false),
+            in_output: Cell::new(false),
             interim: Cell::new(false),
             tunnel: RefCell::new(Tunnel::None),
             closing: Cell::new(false),
@@ -701,9 +704,21 @@ impl Session {
 struct SessionSink(Weak<Session>);
 
 impl EventSink for SessionSink {
+    fn takes_direct_input(&self) -> bool {
+        // Decoding and handing responses to muxHTTP filters (which queue what they output)
+        // runs no JS.
+        true
+    }
+
+    fn is_running(&self) -> bool {
+        self.0.upgrade().is_some_and(|s| s.in_output.get())
+    }
+
     fn on_event(&self, evt: Event) {
         if let Some(s) = self.0.upgrade() {
+            let was = s.in_output.replace(true);
             s.on_output(evt);
+            s.in_output.set(was);
         }
     }
 }
