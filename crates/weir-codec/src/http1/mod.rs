@@ -254,6 +254,18 @@ pub fn keep_alive(version: Version, headers: &[Header]) -> bool {
         .iter()
         .filter(|h| h.name.len() == 10 && is(&h.name, b"connection"))
     {
+        // The usual values, whole, without splitting.
+        match &h.value[..] {
+            b"keep-alive" => {
+                keep = true;
+                continue;
+            }
+            b"close" => {
+                close = true;
+                continue;
+            }
+            _ => {}
+        }
         for token in h.value.split(|&b| b == b',').map(head::trim_ows) {
             close |= is(token, b"close");
             keep |= is(token, b"keep-alive");
