@@ -4,7 +4,7 @@
 //! `--log-level=debug:thread`, the runner waits for `Thread 0 started`, runs the script and
 //! compares its stdout with `output`) or, without `test.sh`, weir's own stdout compared with
 //! `output` (the program must exit by itself). `test.sh` gets `$WEIR`, the binary.
-//! `WEIR_CASE=NNN cargo test --release -p weir --test conformance` runs only matching cases.
+//! `WEIR_CASE=NNN cargo test --profile ci -p weir --test conformance` runs only matching cases.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -328,6 +328,16 @@ mod tests {
         assert!(keep_alive(Http11, &[h("connection", "closed")]));
         assert!(!keep_alive(Http10, &[]));
         assert!(keep_alive(Http10, &[h("connection", "Keep-Alive")]));
+        // The whole-value shortcuts, alone and with another field.
+        assert!(keep_alive(Http10, &[h("connection", "keep-alive")]));
+        assert!(!keep_alive(
+            Http10,
+            &[h("connection", "keep-alive"), h("connection", "close")]
+        ));
+        assert!(!keep_alive(
+            Http11,
+            &[h("connection", "close"), h("connection", "keep-alive")]
+        ));
         assert!(keep_alive(Http10, &[h("connection", "foo,keep-alive")]));
         assert!(!keep_alive(Http10, &[h("connection", "keep-alive, close")]));
     }
