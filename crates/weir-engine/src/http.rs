@@ -396,6 +396,11 @@ fn trusting<R>(head: &Option<Head>, f: impl FnOnce() -> R) -> R {
 pub fn write_response(head: &ResponseHead, framing: Framing, keep_alive: bool, out: &mut BytesMut) {
     let conn = response_connection(head.status, keep_alive);
     out.reserve(response_len(head, framing, conn));
+    put_response(head, framing, conn, out);
+}
+
+/// The status line and fields, with `connection: conn`, into room already reserved.
+fn put_response(head: &ResponseHead, framing: Framing, conn: &[u8], out: &mut BytesMut) {
     http1::write_status_line(Version::Http11, head.status, &head.reason, out);
     write_fields(&head.headers, framing, conn, out);
 }
@@ -413,6 +418,11 @@ fn response_connection(status: u16, keep_alive: bool) -> &'static [u8] {
 pub fn write_request(head: &RequestHead, framing: Framing, out: &mut BytesMut) {
     let conn = request_connection(head);
     out.reserve(request_len(head, framing, conn));
+    put_request(head, framing, conn, out);
+}
+
+/// The request line and fields, with `connection: conn`, into room already reserved.
+fn put_request(head: &RequestHead, framing: Framing, conn: &[u8], out: &mut BytesMut) {
     http1::write_request_line(&head.method, &head.path, Version::Http11, out);
     write_fields(&head.headers, framing, conn, out);
 }
@@ -620,10 +630,7 @@ const INLINE_BODY: usize = 1024;
 fn head_bytes_request(h: &RequestHead, framing: Framing, body: Option<Data>, out: &mut Data) {
     let conn = request_connection(h);
     let len = request_len(h, framing, conn);
-    head_bytes(len, body, out, |b| {
-        http1::write_request_line(&h.method, &h.path, Version::Http11, b);
-        write_fields(&h.headers, framing, conn, b);
-    });
+    head_bytes(len, body, out, |b| put_request(h, framing, conn, b));
 }
 
 fn head_bytes_response(
@@ -635,10 +642,7 @@ fn head_bytes_response(
 ) {
     let conn = response_connection(h.status, keep_alive);
     let len = response_len(h, framing, conn);
-    head_bytes(len, body, out, |b| {
-        http1::write_status_line(Version::Http11, h.status, &h.reason, b);
-        write_fields(&h.headers, framing, conn, b);
-    });
+    head_bytes(len, body, out, |b| put_response(h, framing, conn, b));
 }
 
 fn head_bytes(len: usize, body: Option<Data>, out: &mut Data, write: impl FnOnce(&mut BytesMut)) {

@@ -298,8 +298,9 @@ impl Pipeline {
         }
     }
 
-    /// [`Pipeline::deliver_sub`] from outside the queue: the event back if the filter is
-    /// running (then it must be queued).
+    /// Hands `evt` to filter `index`'s [`Filter::on_sub_event`] now (from the queue, or in
+    /// place for [`sched::emit_now`]): the event back if that filter is running (then it
+    /// must be queued).
     pub(crate) fn deliver_sub_now(
         self: &Rc<Self>,
         index: usize,
@@ -323,18 +324,9 @@ impl Pipeline {
     }
 
     pub(crate) fn deliver_sub(self: &Rc<Self>, index: usize, key: usize, evt: Event) {
-        if let Some(slot) = self.filters.get(index) {
-            let cx = FilterCx {
-                pipeline: self,
-                index,
-            };
-            match slot.try_borrow_mut() {
-                Ok(mut f) => f.on_sub_event(&cx, key, evt),
-                Err(_) => {
-                    // Cannot happen through the queue; requeue rather than lose the event.
-                    sched::emit(&Target::Sub(Rc::downgrade(self), index, key), evt)
-                }
-            }
+        if let Err(evt) = self.deliver_sub_now(index, key, evt) {
+            // Cannot happen through the queue; requeue rather than lose the event.
+            sched::emit(&Target::Sub(Rc::downgrade(self), index, key), evt)
         }
     }
 
@@ -351,8 +343,6 @@ impl Pipeline {
         sched::emit_direct(&target, evt);
     }
 
-    /// Runs `f` on filter `index` (for filters resuming after a promise or timer).
-    /// Events it emits are delivered after `f` returns.
     /// Tells every filter that the worker stops serving ([`Filter::drain`]).
     pub fn drain(self: &Rc<Self>) {
         for i in 0..self.filters.len() {
@@ -360,6 +350,8 @@ impl Pipeline {
         }
     }
 
+    /// Runs `f` on filter `index` (for filters resuming after a promise or timer).
+    /// Events it emits are delivered after `f` returns.
     pub fn with_filter(self: &Rc<Self>, index: usize, f: impl FnOnce(&mut dyn Filter, &FilterCx)) {
         sched::hold(|| {
             if let Some(slot) = self.filters.get(index) {

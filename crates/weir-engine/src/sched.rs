@@ -91,13 +91,10 @@ pub fn emit(target: &Target, evt: Event) {
 /// owner is running, the event is queued, and so is every later `emit_now` event until the
 /// queue is idle again, so none overtakes it.
 pub fn emit_now(target: &Target, evt: Event) {
-    // Only while the queue is running, so that what the owner emits waits its turn.
-    let direct = S.with(|s| s.busy.get() && s.direct.get());
-    if let (true, Target::Sub(p, index, key)) = (direct, target) {
+    if let (true, Target::Sub(p, index, key)) = (may_deliver_now(), target) {
         if let Some(p) = p.upgrade() {
             if let Err(evt) = p.deliver_sub_now(*index, *key, evt) {
-                S.with(|s| s.direct.set(false));
-                emit(target, evt);
+                queue_behind(target, evt);
             }
         }
         return;
@@ -114,8 +111,7 @@ pub fn emit_now(target: &Target, evt: Event) {
 /// earlier. Shares [`emit_now`]'s rule: once one event had to be queued, later ones queue
 /// behind it until the queue is idle.
 pub fn emit_direct(target: &Target, evt: Event) {
-    let direct = S.with(|s| s.busy.get() && s.direct.get());
-    if !direct {
+    if !may_deliver_now() {
         emit(target, evt);
         return;
     }
@@ -123,15 +119,13 @@ pub fn emit_direct(target: &Target, evt: Event) {
         Target::Filter(p, index) => {
             if let Some(p) = p.upgrade() {
                 if let Err(evt) = p.deliver_direct(*index, evt) {
-                    S.with(|s| s.direct.set(false));
-                    emit(target, evt);
+                    queue_behind(target, evt);
                 }
             }
         }
         Target::Sink(sink) if sink.takes_direct_input() => {
             if sink.is_running() {
-                S.with(|s| s.direct.set(false));
-                emit(target, evt);
+                queue_behind(target, evt);
             } else {
                 sink.on_event(evt);
             }
@@ -139,6 +133,20 @@ pub fn emit_direct(target: &Target, evt: Event) {
         // Never direct for these: all their events queue, in order.
         _ => emit(target, evt),
     }
+}
+
+/// Whether [`emit_now`] and [`emit_direct`] may deliver in place: only while the queue runs
+/// (so that what the receiver emits waits its turn), and only until one of their events had
+/// to be queued.
+fn may_deliver_now() -> bool {
+    S.with(|s| s.busy.get() && s.direct.get())
+}
+
+/// Queues an event that could not be delivered in place, and makes every later
+/// [`emit_now`] / [`emit_direct`] event queue behind it until the queue is idle.
+fn queue_behind(target: &Target, evt: Event) {
+    S.with(|s| s.direct.set(false));
+    emit(target, evt);
 }
 
 /// Runs `f` after the work in progress (or now, if none).
